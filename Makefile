@@ -1,0 +1,124 @@
+# klaster -- one non-recursive Makefile.
+#
+#   make            build the program, the library and the built-in plugins
+#   make demo       install missing Debian packages, build, run the example
+#   make test       install missing Debian packages, build, run every test
+#   make asan       the test suite under AddressSanitizer + UBSan
+#   make bench      speed and memory figures against their baselines
+#   make install    PREFIX=/usr/local DESTDIR= (headers, pkg-config, plugins)
+#   make clean
+#
+# SANITIZE=address,undefined builds everything with those sanitizers (into
+# build-asan/ unless BUILD is given).
+
+.DELETE_ON_ERROR:
+.SUFFIXES:
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+BINDIR = $(PREFIX)/bin
+LIBDIR = $(PREFIX)/lib
+INCDIR = $(PREFIX)/include
+PLUGINDIR = $(LIBDIR)/klaster/plugins
+SCRIPTDIR = $(PREFIX)/share/klaster/scripts
+
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+BUILD ?= build-asan
+SAN_FLAGS = -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SAN_FLAGS =
+endif
+
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS = lua5.4 zlib
+OPT ?= -O2 -g
+DEP_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+DEP_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+
+KL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -fPIC \
+	-MMD -MP $(OPT) $(SAN_FLAGS) $(DEP_CFLAGS) \
+	-DKL_PLUGINDIR='"$(PLUGINDIR)"' -DKL_SCRIPTDIR='"$(SCRIPTDIR)"' $(EXTRA_CFLAGS)
+KL_LDFLAGS = $(SAN_FLAGS) -pthread $(LDFLAGS)
+KL_LIBS = $(DEP_LIBS) -ldl -lm
+
+# The library: every core file but the program's main.
+CORE_SRCS = $(filter-out core/main.c,$(wildcard core/*.c))
+CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
+PROG_OBJS = $(BUILD)/core/main.o
+UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+PLUGIN_SRCS = $(wildcard plugins/*.c)
+PLUGINS = $(PLUGIN_SRCS:plugins/%.c=$(BUILD)/plugins/%.so)
+TOOL_SRCS = $(wildcard scripts/*.c) $(wildcard bench/*.c)
+TOOLS = $(TOOL_SRCS:%.c=$(BUILD)/%)
+
+LIB = $(BUILD)/libklaster.a
+PROG = $(BUILD)/klaster
+UNIT = $(BUILD)/tests/unit-tests
+
+.PHONY: all deps demo test test-run asan bench install clean
+all: $(PROG) $(PLUGINS) $(TOOLS) $(UNIT)
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(KL_CFLAGS) -Icore -c $< -o $@
+
+$(LIB): $(CORE_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@
+	ar rcs $@ $^
+
+$(PROG): $(PROG_OBJS) $(LIB)
+	$(CC) $(KL_LDFLAGS) $^ $(KL_LIBS) -o $@
+
+# Plugins see only the public header and export only their entry symbol.
+$(BUILD)/plugins/%.so: plugins/%.c core/klaster.h
+	@mkdir -p $(@D)
+	$(CC) $(KL_CFLAGS) -fvisibility=hidden -Icore -shared $< -o $@ $(KL_LDFLAGS) -lm
+
+$(BUILD)/scripts/%: scripts/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(KL_CFLAGS) -Icore $< $(LIB) $(KL_LDFLAGS) $(KL_LIBS) -o $@
+$(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(KL_CFLAGS) -Icore $< $(LIB) $(KL_LDFLAGS) $(KL_LIBS) -o $@
+
+$(UNIT): $(UNIT_OBJS) $(LIB)
+	$(CC) $(KL_LDFLAGS) $(UNIT_OBJS) $(LIB) $(KL_LIBS) -o $@
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh $(BUILD)
+
+test: deps
+	@$(MAKE) --no-print-directory test-run
+
+test-run: all
+	@sh tests/run.sh $(BUILD)
+
+asan: deps
+	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-run
+
+bench: deps
+	@$(MAKE) --no-print-directory all
+	@sh bench/run.sh $(BUILD)
+
+install: $(PROG) $(PLUGINS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PLUGINDIR) \
+		$(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(SCRIPTDIR)
+	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/klaster
+	install -m 644 core/klaster.h $(DESTDIR)$(INCDIR)/klaster.h
+	for p in $(PLUGINS); do install -m 755 $$p $(DESTDIR)$(PLUGINDIR)/; done
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define KLASTER_VERSION "\(.*\)"/\1/p' core/klaster.h)|g' \
+		klaster.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/klaster.pc
+
+clean:
+	rm -rf build build-asan
+
+-include $(CORE_OBJS:.o=.d) $(PROG_OBJS:.o=.d) $(UNIT_OBJS:.o=.d)

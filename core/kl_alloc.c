@@ -1,0 +1,88 @@
+/*
+ * kl_alloc.c -- the core's allocator choke point (see kl_alloc.h).
+ *
+ * In a normal build these are thin wrappers.  Built with
+ * -DKL_FAULT_INJECTION, the environment variable KLASTER_FAIL_ALLOC_AT=N
+ * makes the Nth allocation (counting from 1) and every later one fail, the
+ * way SQLite's and curl's torture tests do.
+ */
+#include "kl_alloc.h"
+
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+static atomic_ulong kl_alloc_calls;
+
+#ifdef KL_FAULT_INJECTION
+static unsigned long kl_alloc_fail_at(void)
+{
+    static atomic_ulong cached; /* 0 = not read yet; ULONG_MAX = never fail */
+    unsigned long v = atomic_load(&cached);
+    if (v == 0) {
+        const char *s = getenv("KLASTER_FAIL_ALLOC_AT");
+        v = (s && *s) ? strtoul(s, NULL, 10) : 0;
+        if (v == 0)
+            v = (unsigned long)-1;
+        atomic_store(&cached, v);
+    }
+    return v;
+}
+#define KL_ALLOC_SHOULD_FAIL() (atomic_fetch_add(&kl_alloc_calls, 1) + 1 >= kl_alloc_fail_at())
+#else
+#define KL_ALLOC_SHOULD_FAIL() (atomic_fetch_add_explicit(&kl_alloc_calls, 1, memory_order_relaxed), 0)
+#endif
+
+unsigned long kl_alloc_count(void)
+{
+    return atomic_load(&kl_alloc_calls);
+}
+
+void *kl_malloc(size_t size)
+{
+    if (KL_ALLOC_SHOULD_FAIL())
+        return NULL;
+    return malloc(size ? size : 1);
+}
+
+void *kl_calloc(size_t count, size_t size)
+{
+    if (KL_ALLOC_SHOULD_FAIL())
+        return NULL;
+    return calloc(count ? count : 1, size ? size : 1);
+}
+
+void *kl_realloc(void *ptr, size_t size)
+{
+    if (KL_ALLOC_SHOULD_FAIL())
+        return NULL;
+    return realloc(ptr, size ? size : 1);
+}
+
+void *kl_reallocarray(void *ptr, size_t count, size_t size)
+{
+    if (size && count > SIZE_MAX / size)
+        return NULL;
+    return kl_realloc(ptr, count * size);
+}
+
+void kl_free(void *ptr)
+{
+    free(ptr);
+}
+
+char *kl_strndup(const char *s, size_t len)
+{
+    char *copy = kl_malloc(len + 1);
+    if (copy) {
+        memcpy(copy, s, len);
+        copy[len] = '\0';
+    }
+    return copy;
+}
+
+char *kl_strdup(const char *s)
+{
+    return kl_strndup(s, strlen(s));
+}

@@ -1,0 +1,71 @@
+/*
+ * kl_csv.h -- an RFC 4180 record reader over a kl_source.
+ *
+ * Accepts comma, semicolon or tab (detected from the header line, or forced),
+ * quoted fields with doubled quotes and embedded delimiters and line breaks
+ * (also across buffer and gzip member boundaries), CRLF, LF and bare CR line
+ * ends, a UTF-8 BOM at the very start, and a missing or blank last line.
+ * Rejects, with file:line:column: an unterminated quote (reported at the line
+ * where the field started), a character after a closing quote, a NUL byte, a
+ * field larger than the cap.  Blank lines are skipped.  The reader does not
+ * know about column counts or types; the dataset loader does.
+ */
+#ifndef KL_CSV_H
+#define KL_CSV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kl_error.h"
+#include "kl_source.h"
+
+/* Default cap on one field: 1 MiB. */
+#define KL_CSV_DEFAULT_MAX_FIELD ((size_t)1 << 20)
+
+typedef struct kl_csv_opts {
+    char delimiter;     /* ',', ';', '\t', or 0 to detect from the header */
+    size_t max_field;   /* cap on one field's bytes; 0 = the default */
+    kl_source_opts source;
+} kl_csv_opts;
+
+/*
+ * One field of the current record: ptr points into the reader's buffer, is
+ * NUL-terminated at ptr[len] and stays valid until the next call to
+ * kl_csv_next_row() or kl_csv_close().  Quotes are already removed and
+ * doubled quotes undone.  `quoted` says whether the field was quoted (a
+ * quoted empty field "" is still empty, i.e. missing).
+ */
+typedef struct kl_field {
+    const char *ptr;
+    uint32_t len;
+    uint32_t quoted;
+} kl_field;
+
+typedef struct kl_csv kl_csv;
+
+/* Opens path ("-" = stdin) and reads enough to detect the delimiter.
+ * An empty input (no bytes, or only a BOM / blank lines) is KL_ERR_DATA
+ * "empty file".  opts may be NULL.  Release with kl_csv_close(). */
+int kl_csv_open(kl_csv **out, const char *path, const kl_csv_opts *opts, kl_error *err);
+
+/*
+ * Reads the next record (the first call returns the header).  On 1, *fields
+ * and *nfields describe it (owned by the reader, valid until the next call);
+ * 0 means end of input; -1 means an error, with err naming file:line:column.
+ */
+int kl_csv_next_row(kl_csv *csv, const kl_field **fields, size_t *nfields, kl_error *err);
+
+/* 1-based line on which the record last returned started. */
+uint64_t kl_csv_row_line(const kl_csv *csv);
+/* 1-based character column (in bytes) where field i of the last record started. */
+uint64_t kl_csv_field_column(const kl_csv *csv, size_t i);
+/* The delimiter in use. */
+char kl_csv_delimiter(const kl_csv *csv);
+/* The input's name as given (stdin shown as "<stdin>"). */
+const char *kl_csv_name(const kl_csv *csv);
+/* Decompressed bytes consumed so far. */
+uint64_t kl_csv_bytes(const kl_csv *csv);
+
+void kl_csv_close(kl_csv *csv);
+
+#endif /* KL_CSV_H */

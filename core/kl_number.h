@@ -1,0 +1,39 @@
+/*
+ * kl_number.h -- parsing and printing numbers exactly and fast.
+ *
+ * Parsing is strict (what a statistics office's CSV should contain): an
+ * optional sign, digits, for NUM an optional '.' fraction and e/E exponent;
+ * surrounding spaces allowed; no hex, no "inf"/"nan", no thousands
+ * separators, no decimal comma.  A NUM parse is correctly rounded (a fast
+ * exact path for the common case, strtod otherwise) and overflow to
+ * infinity (1e309) is an error.  Printing uses the shortest decimal form that
+ * reads back to the same double, integers without ".0".
+ */
+#ifndef KL_NUMBER_H
+#define KL_NUMBER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum kl_num_status {
+    KL_NUM_OK = 0,
+    KL_NUM_EMPTY,     /* only spaces: a missing cell */
+    KL_NUM_SYNTAX,    /* not a number of that type */
+    KL_NUM_RANGE,     /* does not fit: past int64, or |x| overflows a double */
+    KL_NUM_DECIMAL_COMMA /* looks like "1,5": say so in the message */
+} kl_num_status;
+
+/* s[0..len) as an integer.  s need not be NUL-terminated. */
+kl_num_status kl_parse_int(const char *s, size_t len, int64_t *out);
+/* s[0..len) as a double. s must be NUL-terminated at s[len] (strtod fallback). */
+kl_num_status kl_parse_num(const char *s, size_t len, double *out);
+
+/* Longest text kl_format_num writes, NUL included. */
+#define KL_NUM_FMT_MAX 32
+/* Writes the shortest round-trip form of finite v into buf and returns its
+ * length.  Integral values up to 2^53 in magnitude print as plain integers
+ * ("12", not "12.0" or "1.2e+01"); -0 prints as "0". */
+size_t kl_format_num(char *buf, double v);
+size_t kl_format_int(char *buf, int64_t v);
+
+#endif /* KL_NUMBER_H */

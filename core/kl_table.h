@@ -1,0 +1,125 @@
+/*
+ * kl_table.h -- a table held as typed columns.
+ *
+ * A column is one contiguous array per type: INT as int32_t, widened once to
+ * int64_t when a value does not fit (most integer columns -- years, head
+ * counts -- never need it); NUM as double; TEXT as uint32_t codes into a
+ * shared kl_strpool.  A missing cell sets a bit in a bitmap allocated on the
+ * first missing cell, and stores 0 in the array -- the bitmap, not the value,
+ * says it is missing.  A table owns its columns; columns do not own the pool.
+ */
+#ifndef KL_TABLE_H
+#define KL_TABLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "klaster.h"
+#include "kl_error.h"
+#include "kl_strpool.h"
+
+typedef struct kl_col {
+    char *name;
+    kl_type type;
+    int int_width;     /* INT only: 4 (int32_t data) or 8 (int64_t data) */
+    size_t n;          /* cells appended */
+    size_t cap;        /* cells allocated */
+    void *data;        /* int32_t / int64_t / double / uint32_t[cap] */
+    uint64_t *missing; /* bit i = cell i missing; NULL while none is */
+    size_t nmissing;
+} kl_col;
+
+typedef struct kl_table {
+    char *name;        /* dataset or step name, e.g. "firms" */
+    char *source;      /* file it was read from, for messages; may be NULL */
+    kl_col **cols;
+    size_t ncols;
+    size_t nrows;
+    kl_strpool *pool;  /* borrowed: text codes refer to it */
+    /* Sparse row -> input line map: entries (row, line) where the line of a
+     * row stops being "line of previous row + 1" (multi-line records,
+     * skipped rows, blank lines).  Use kl_table_row_line(). */
+    uint64_t *line_marks; /* pairs: row, line */
+    size_t nline_marks;
+    size_t cap_line_marks;
+} kl_table;
+
+/* A new empty table named name (copied); NULL when out of memory. */
+kl_table *kl_table_new(const char *name, kl_strpool *pool);
+void kl_table_free(kl_table *t);
+
+/* Adds an empty column; returns it (owned by t) or NULL with err set. */
+kl_col *kl_table_add_col(kl_table *t, const char *name, kl_type type, kl_error *err);
+/* The column named name, or NULL. */
+kl_col *kl_table_col(const kl_table *t, const char *name);
+
+/* Makes room for at least n more cells in every column (amortised growth). */
+int kl_col_reserve(kl_col *c, size_t extra, kl_error *err);
+
+/* Appending; the caller has reserved room.  Missing cells: kl_col_push_missing. */
+int kl_col_push_missing(kl_col *c, kl_error *err);
+int kl_col_widen_int(kl_col *c, kl_error *err); /* int32 -> int64, keeps values */
+
+static inline int kl_col_push_int(kl_col *c, int64_t v, kl_error *err)
+{
+    if (c->int_width == 4) {
+        if (v < INT32_MIN || v > INT32_MAX) {
+            if (kl_col_widen_int(c, err) != KL_OK)
+                return err ? err->status : KL_ERR_INTERNAL;
+        } else {
+            ((int32_t *)c->data)[c->n++] = (int32_t)v;
+            return KL_OK;
+        }
+    }
+    ((int64_t *)c->data)[c->n++] = v;
+    return KL_OK;
+}
+
+static inline void kl_col_push_num(kl_col *c, double v)
+{
+    ((double *)c->data)[c->n++] = v;
+}
+
+static inline void kl_col_push_code(kl_col *c, uint32_t code)
+{
+    ((uint32_t *)c->data)[c->n++] = code;
+}
+
+/* Reading. */
+static inline int kl_col_is_missing(const kl_col *c, size_t i)
+{
+    return c->missing && ((c->missing[i >> 6] >> (i & 63)) & 1u);
+}
+
+static inline int64_t kl_col_int(const kl_col *c, size_t i)
+{
+    return c->int_width == 4 ? ((const int32_t *)c->data)[i] : ((const int64_t *)c->data)[i];
+}
+
+static inline double kl_col_num(const kl_col *c, size_t i)
+{
+    return ((const double *)c->data)[i];
+}
+
+static inline uint32_t kl_col_code(const kl_col *c, size_t i)
+{
+    return ((const uint32_t *)c->data)[i];
+}
+
+/* Any cell as a double (INT converted); the caller checks missing first. */
+static inline double kl_col_as_num(const kl_col *c, size_t i)
+{
+    return c->type == KL_TYPE_NUM ? kl_col_num(c, i) : (double)kl_col_int(c, i);
+}
+
+/* Records that row `row` came from input line `line` (call once per row,
+ * in order; stores only the rows where the running offset changes). */
+int kl_table_note_line(kl_table *t, size_t row, uint64_t line, kl_error *err);
+/* The input line of row (1-based; header = line 1), or 0 if unknown. */
+uint64_t kl_table_row_line(const kl_table *t, size_t row);
+
+/* Drops spare capacity after loading (peak memory matters). */
+void kl_table_shrink(kl_table *t);
+
+#endif /* KL_TABLE_H */
