@@ -52,7 +52,7 @@ UNIT_SRCS = $(wildcard tests/unit/*.c)
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 PLUGIN_SRCS = $(wildcard plugins/*.c)
 PLUGINS = $(PLUGIN_SRCS:plugins/%.c=$(BUILD)/plugins/%.so)
-TOOL_SRCS = $(wildcard scripts/*.c) $(wildcard bench/*.c)
+TOOL_SRCS = $(wildcard scripts/*.c) $(wildcard bench/*.c) $(wildcard tests/tools/*.c)
 TOOLS = $(TOOL_SRCS:%.c=$(BUILD)/%)
 
 LIB = $(BUILD)/libklaster.a
@@ -86,6 +86,9 @@ $(BUILD)/scripts/%: scripts/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(KL_CFLAGS) -Icore $< $(LIB) $(KL_LDFLAGS) $(KL_LIBS) -o $@
 $(BUILD)/bench/%: bench/%.c $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(KL_CFLAGS) -Icore $< $(LIB) $(KL_LDFLAGS) $(KL_LIBS) -o $@
+$(BUILD)/tests/tools/%: tests/tools/%.c $(LIB)
 	@mkdir -p $(@D)
 	$(CC) $(KL_CFLAGS) -Icore $< $(LIB) $(KL_LDFLAGS) $(KL_LIBS) -o $@
 

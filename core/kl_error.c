@@ -26,16 +26,27 @@ int kl_error_set(kl_error *err, int status, const char *fmt, ...)
 
 int kl_error_prefix(kl_error *err, const char *fmt, ...)
 {
-    char prefix[KL_ERROR_MSG_MAX];
     char joined[KL_ERROR_MSG_MAX];
+    size_t used, rest;
+    int n;
     va_list ap;
 
     if (!err)
         return KL_ERR_INTERNAL;
     va_start(ap, fmt);
-    vsnprintf(prefix, sizeof prefix, fmt, ap);
+    n = vsnprintf(joined, sizeof joined, fmt, ap);
     va_end(ap);
-    snprintf(joined, sizeof joined, "%s: %s", prefix, err->msg);
+    used = n < 0 ? 0 : (size_t)n;
+    if (used > sizeof joined - 3)
+        used = sizeof joined - 3;
+    joined[used++] = ':';
+    joined[used++] = ' ';
+    /* Keep as much of the original message as fits after the prefix. */
+    rest = strnlen(err->msg, sizeof err->msg);
+    if (rest > sizeof joined - 1 - used)
+        rest = sizeof joined - 1 - used;
+    memcpy(joined + used, err->msg, rest);
+    joined[used + rest] = '\0';
     memcpy(err->msg, joined, sizeof joined);
     return err->status;
 }

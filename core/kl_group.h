@@ -32,20 +32,30 @@ typedef struct kl_grouping {
     uint32_t *row_group;         /* [table->nrows]: group of row, or KL_GROUP_NONE */
     uint32_t *offsets;           /* [ngroups + 1] */
     uint32_t *rows;              /* [offsets[ngroups]] rows by group */
-    /* private: hash index from key to group */
+    /* private: hash index from key to group (open addressing, slot = group
+     * + 1, 0 = empty) */
     uint32_t *index;
     size_t index_mask;
+    size_t nrows;                /* table->nrows when built: row_group's length */
 } kl_grouping;
 
 /*
  * Groups t by the named key columns (INT or TEXT), leaving out rows where a
  * key cell or any column named in `require` (NULL-terminated, may be NULL)
- * is missing.  On success *out is owned by the caller (kl_grouping_free).
- * An unknown column or a NUM key is KL_ERR_USAGE.
+ * is missing (see kl_col_present: a TEXT cell with code 0 is missing too).
+ * On success *out is owned by the caller (kl_grouping_free); it borrows t,
+ * which must not change while the grouping is used.  An unknown column, a NUM
+ * key or nkeys outside 1..KL_GROUP_MAX_KEYS is KL_ERR_USAGE.
  */
 int kl_grouping_build(kl_grouping **out, const kl_table *t, const char *const *keys,
                       size_t nkeys, const char *const *require, kl_error *err);
 void kl_grouping_free(kl_grouping *g);
+
+/* Number of rows in group g. */
+static inline size_t kl_grouping_size(const kl_grouping *g, size_t group)
+{
+    return g->offsets[group + 1] - g->offsets[group];
+}
 
 /* Key k of group g (INT value or TEXT code). */
 static inline int64_t kl_grouping_key(const kl_grouping *g, size_t group, size_t k)
@@ -56,7 +66,8 @@ static inline int64_t kl_grouping_key(const kl_grouping *g, size_t group, size_t
 /* The group whose keys equal key[0..nkeys), or KL_GROUP_NONE. */
 uint32_t kl_grouping_find(const kl_grouping *g, const int64_t *key);
 
-/* The group equal to `group` except that key `year_key` is one less. */
+/* The group equal to `group` except that key `year_key` is one less;
+ * KL_GROUP_NONE if there is none (or year_key is not an INT key). */
 uint32_t kl_grouping_prev(const kl_grouping *g, size_t group, size_t year_key);
 
 /*
@@ -64,15 +75,17 @@ uint32_t kl_grouping_prev(const kl_grouping *g, size_t group, size_t year_key);
  * rows where col is present count -- and, when `also` is not NULL, where
  * `also` is present too (ratios of sums "over firms where both fields are
  * present").  For groups with no such row: sum 0, count 0, mean/min/max NaN.
+ * `also` may be of any type (a TEXT cell is present when its code is not 0);
+ * col must be INT (either width) or NUM, except for COUNT, which reads
+ * neither and accepts any column (or NULL).  Sums are compensated (Neumaier)
+ * so their error does not grow with the number of rows.  col and `also`
+ * need not belong to g->table but must have at least its number of rows.
  */
-typedef enum kl_agg {
-    KL_AGG_SUM,
-    KL_AGG_COUNT,   /* rows of the group (present or not; `also` ignored) */
-    KL_AGG_PRESENT, /* rows where col (and `also`) are present */
-    KL_AGG_MEAN,
-    KL_AGG_MIN,
-    KL_AGG_MAX
-} kl_agg;
+/* KL_AGG_SUM, KL_AGG_COUNT (rows of the group, present or not; `also`
+ * ignored), KL_AGG_PRESENT (rows where col and `also` are present),
+ * KL_AGG_MEAN, KL_AGG_MIN, KL_AGG_MAX -- defined in klaster.h, since
+ * plugins ask for them too. */
+typedef int kl_agg;
 
 int kl_grouping_aggregate(const kl_grouping *g, kl_agg agg, const kl_col *col,
                           const kl_col *also, double *out, kl_error *err);

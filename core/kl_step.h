@@ -1,0 +1,65 @@
+/*
+ * kl_step.h -- running one step (a C plugin or a Lua script) against the
+ * tables of a run.
+ *
+ * The workspace holds the run's tables by name: the datasets ("firms", ...)
+ * and the outputs of steps already run (by step name), all sharing one
+ * string pool.  kl_step_run() lends the step the kl_host function table of
+ * klaster.h, collects what it emits into a new table with the step's
+ * declared columns, and sorts it by the step's key columns.  A step may
+ * read only the inputs and columns it declared; a step that fails leaves
+ * nothing behind but its error message.
+ */
+#ifndef KL_STEP_H
+#define KL_STEP_H
+
+#include <stddef.h>
+
+#include "klaster.h"
+#include "kl_error.h"
+#include "kl_plugin.h"
+#include "kl_strpool.h"
+#include "kl_table.h"
+
+typedef struct kl_workspace {
+    kl_strpool *pool;     /* owned */
+    kl_table **tables;    /* owned */
+    size_t n, cap;
+} kl_workspace;
+
+/* A new empty workspace with its own string pool. */
+int kl_workspace_init(kl_workspace *ws, kl_error *err);
+/* Adds t (ownership passes to ws, even on error); t->name must be unique. */
+int kl_workspace_add(kl_workspace *ws, kl_table *t, kl_error *err);
+/* The table called name, or NULL. */
+kl_table *kl_workspace_get(const kl_workspace *ws, const char *name);
+void kl_workspace_free(kl_workspace *ws);
+
+/* A parameter given to a step (name and value borrowed). */
+typedef struct kl_param {
+    const char *name;
+    const char *value;
+} kl_param;
+
+typedef void (*kl_warn_fn)(void *userdata, const char *step, const char *message);
+
+typedef struct kl_step_opts {
+    const kl_param *params;
+    size_t nparams;
+    kl_warn_fn warn;      /* may be NULL: warnings dropped */
+    void *warn_userdata;
+} kl_step_opts;
+
+/*
+ * Runs def against ws.  On success *out is a new table named after the
+ * step, with the step's declared columns, sorted by its key columns
+ * (INT numerically, TEXT with "*" first, then by bytes); the caller owns it.
+ * On failure err holds "STEP: message" and *out is NULL.
+ */
+int kl_step_run(const kl_step_def *def, kl_workspace *ws, const kl_step_opts *opts,
+                kl_table **out, kl_error *err);
+
+/* The canonical "*" code ordering: a < b in output order (TEXT keys). */
+int kl_step_text_order(const kl_strpool *pool, uint32_t a, uint32_t b);
+
+#endif /* KL_STEP_H */

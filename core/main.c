@@ -1,0 +1,144 @@
+/*
+ * main.c -- the `klaster` program: parse the command line, dispatch to the
+ * subsystem that does the work, and turn its status into a message on
+ * stderr and the exit status.  Nothing else happens here.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "klaster.h"
+#include "kl_check.h"
+#include "kl_compute.h"
+#include "kl_cli.h"
+#include "kl_error.h"
+
+typedef int (*kl_command_fn)(const kl_cli *cli, kl_error *err);
+
+static void kl_main_csv_opts(const kl_cli *cli, kl_csv_opts *csv)
+{
+    memset(csv, 0, sizeof *csv);
+    csv->delimiter = cli->delimiter;
+    csv->max_field = (size_t)cli->max_field;
+    csv->source.max_bytes = cli->max_input;
+}
+
+static int kl_main_check(const kl_cli *cli, kl_error *err)
+{
+    kl_check_opts o;
+    if (!cli->data_dir)
+        return kl_error_set(err, KL_ERR_USAGE, "check needs --data DIR (see klaster help check)");
+    if (cli->nargs)
+        return kl_error_set(err, KL_ERR_USAGE, "check takes no arguments besides options ('%s')",
+                            cli->args[0]);
+    memset(&o, 0, sizeof o);
+    o.data_dir = cli->data_dir;
+    kl_main_csv_opts(cli, &o.csv);
+    o.maps = cli->maps;
+    o.nmaps = cli->nmaps;
+    return kl_check_run(&o, stdout, err);
+}
+
+static void kl_main_warn(void *userdata, const char *step, const char *message)
+{
+    (void)userdata;
+    fprintf(stderr, "klaster: warning: %s: %s\n", step, message);
+}
+
+static int kl_main_compute(const kl_cli *cli, kl_error *err)
+{
+    kl_compute_opts o;
+    if (!cli->data_dir)
+        return kl_error_set(err, KL_ERR_USAGE, "compute needs --data DIR (see klaster help compute)");
+    memset(&o, 0, sizeof o);
+    o.names = cli->args;
+    o.nnames = cli->nargs;
+    o.data_dir = cli->data_dir;
+    o.out_dir = cli->out;
+    o.format = cli->format ? kl_format_from_name(cli->format) : KL_FORMAT_CSV;
+    if (!o.format)
+        return kl_error_set(err, KL_ERR_USAGE, "--format takes csv, csv.gz or jsonl, not '%s'",
+                            cli->format);
+    o.plugin_path = cli->plugin_path;
+    kl_main_csv_opts(cli, &o.csv);
+    o.skip_bad_rows = cli->skip_bad_rows;
+    o.maps = cli->maps;
+    o.nmaps = cli->nmaps;
+    o.warn = kl_main_warn;
+    return kl_compute_run(&o, err);
+}
+
+static int kl_main_list(const kl_cli *cli, kl_error *err)
+{
+    if (cli->nargs)
+        return kl_error_set(err, KL_ERR_USAGE, "list takes no arguments ('%s')", cli->args[0]);
+    return kl_compute_list(cli->plugin_path, stdout, err);
+}
+
+static int kl_main_info(const kl_cli *cli, kl_error *err)
+{
+    if (cli->nargs != 1)
+        return kl_error_set(err, KL_ERR_USAGE, "info takes one NAME (see klaster list)");
+    return kl_compute_info(cli->plugin_path, cli->args[0], stdout, err);
+}
+
+static int kl_main_help(const kl_cli *cli, kl_error *err)
+{
+    if (cli->nargs == 0) {
+        kl_cli_print_help(stdout);
+        return KL_OK;
+    }
+    return kl_cli_print_command_help(stdout, cli->args[0], err);
+}
+
+static int kl_main_version(const kl_cli *cli, kl_error *err)
+{
+    (void)cli;
+    (void)err;
+    printf("klaster %s\n", KLASTER_VERSION);
+    return KL_OK;
+}
+
+static const struct {
+    const char *name;
+    kl_command_fn fn;
+} kl_main_commands[] = {
+    {"check", kl_main_check},
+    {"compute", kl_main_compute},
+    {"list", kl_main_list},
+    {"info", kl_main_info},
+    {"help", kl_main_help},
+    {"version", kl_main_version},
+};
+
+int main(int argc, char **argv)
+{
+    kl_cli cli;
+    kl_error err;
+    int rc;
+
+    kl_error_clear(&err);
+    rc = kl_cli_parse(&cli, argc, argv, &err);
+    if (rc == KL_OK && cli.version && !cli.command) {
+        rc = kl_main_version(&cli, &err);
+    } else if (rc == KL_OK && (cli.help || !cli.command)) {
+        if (cli.command)
+            rc = kl_cli_print_command_help(stdout, cli.command, &err);
+        else if (cli.help)
+            kl_cli_print_help(stdout);
+        else {
+            kl_cli_print_help(stderr);
+            rc = KL_ERR_USAGE;
+            err.msg[0] = '\0';
+        }
+    } else if (rc == KL_OK) {
+        for (size_t i = 0; i < sizeof kl_main_commands / sizeof kl_main_commands[0]; i++)
+            if (strcmp(kl_main_commands[i].name, cli.command) == 0)
+                rc = kl_main_commands[i].fn(&cli, &err);
+    }
+    if (fflush(stdout) != 0 && rc == KL_OK)
+        rc = kl_error_set(&err, KL_ERR_CANTCREAT, "cannot write to standard output");
+    if (rc != KL_OK && err.msg[0])
+        fprintf(stderr, "klaster: %s\n", err.msg);
+    kl_cli_clear(&cli);
+    return rc;
+}
