@@ -164,7 +164,10 @@ static int kl_check_coverage(kl_check_state *st, const kl_table *t, kl_error *er
     }
     first = kl_grouping_key(g, 0, 0);
     last = kl_grouping_key(g, g->ngroups - 1, 0);
-    fprintf(st->out, "  years: %lld-%lld", (long long)first, (long long)last);
+    if (first == last)
+        fprintf(st->out, "  years: %lld", (long long)first);
+    else
+        fprintf(st->out, "  years: %lld-%lld", (long long)first, (long long)last);
     prev = first;
     for (size_t i = 0; i < g->ngroups; i++) {
         int64_t y = kl_grouping_key(g, i, 0);
@@ -228,6 +231,7 @@ static int kl_check_dataset(kl_check_state *st, const kl_schema *s, kl_error *er
     }
     if (rc != KL_OK) {
         fprintf(st->out, "\n  ERROR: %s\n", err->msg);
+        st->datasets++;
         st->problems++;
         kl_error_clear(err);
         return KL_OK;
@@ -249,6 +253,7 @@ static int kl_check_dataset(kl_check_state *st, const kl_schema *s, kl_error *er
         fprintf(st->out, " (%s)\n  ERROR: %s\n", path, err->msg);
         st->problems++;
         kl_error_clear(err);
+        rc = KL_OK;
     } else {
         fprintf(st->out, " (%s%s, delimiter %s)\n", path, rep.gzip ? ", gzip" : "",
                 kl_check_delim_name(rep.delimiter));

@@ -18,14 +18,14 @@ fail() {
 # expect_status NAME STATUS CMD... : runs CMD, checks its exit status;
 # its stdout and stderr are kept in $TMP/out and $TMP/err.
 expect_status() {
-    name=$1 want=$2
+    _kl_name=$1 _kl_want=$2
     shift 2
     "$@" >"$TMP/out" 2>"$TMP/err"
-    got=$?
-    if [ "$got" -eq "$want" ]; then
-        ok "$name"
+    _kl_got=$?
+    if [ "$_kl_got" -eq "$_kl_want" ]; then
+        ok "$_kl_name"
     else
-        fail "$name" "exit status $got, expected $want" "stderr: $(head -c 600 "$TMP/err")"
+        fail "$_kl_name" "exit status $_kl_got, expected $_kl_want" "stderr: $(head -c 600 "$TMP/err")"
     fi
 }
 
