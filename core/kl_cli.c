@@ -276,7 +276,7 @@ void kl_cli_clear(kl_cli *cli)
 static const char kl_cli_exit_statuses[] =
     "Exit status:\n"
     "  0   success\n"
-    "  64  usage error: bad command line\n"
+    "  64  usage error: bad command line, unknown indicator, unloadable plugin\n"
     "  65  bad input data (format, values, limits); the message names file:line:column\n"
     "  66  an input file or folder does not exist or cannot be read\n"
     "  70  internal error (a bug, or out of memory)\n"

@@ -90,4 +90,8 @@ year,region,cluster,firms,avg_employees,small_share
 2021,UZ-FA,FA-SLK-01,1,50,0
 CSV
 expect_same example-plugin-output "$TMP/want" "$TMP/out"
+
+# docs/plugins.md shows the example in full: it must be the real file.
+awk '/^```c$/ { on = 1; next } /^```$/ { on = 0 } on' docs/plugins.md >"$TMP/doc-example.c"
+expect_same docs-plugin-example-is-the-file examples/plugin/avg_firm_size.c "$TMP/doc-example.c"
 finish
