@@ -1,0 +1,65 @@
+#!/bin/sh
+# run.sh BUILD -- klaster's benchmarks.  Each figure is printed with its
+# ratio to a baseline measured in the same run on the same files (never a
+# fixed number of seconds), so results compare across machines.
+#
+#   read     : load firms into typed columns + group by (year, region,
+#              cluster) with three sums, vs zlib alone inflating the file
+#              (target <= 1.3x the floor; peak memory well under the
+#              uncompressed size)
+#   compute  : the four built-in indicators in one `klaster compute`, vs
+#              inflating firms + exports (target <= 1.5x, never above 2x;
+#              peak memory < 400 MB)
+#
+# The national-scale dataset (about 5 million firm-year rows) is generated
+# once into bench/data/ (BENCH_FIRMS firms a year, default 1000000).
+set -eu
+BUILD=${1:-build}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+DATA=bench/data/national
+FIRMS=${BENCH_FIRMS:-1000000}
+RUNS=${BENCH_RUNS:-3}
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+if [ ! -f "$DATA/firms.csv.gz" ] || [ "$(cat "$DATA/.firms" 2>/dev/null)" != "$FIRMS" ]; then
+    echo "generating the national-scale dataset ($FIRMS firms a year, 2019-2023) in $DATA ..."
+    rm -rf "$DATA"
+    "$BUILD/scripts/gen_dataset" --out "$DATA" --firms "$FIRMS" --years 2019-2023 --gzip
+    echo "$FIRMS" >"$DATA/.firms"
+fi
+
+field() { # field NAME LINE -> the value of NAME=... in LINE
+    echo "$2" | tr ' ' '\n' | sed -n "s/^$1=//p"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+mb() { awk -v k="$1" 'BEGIN { printf "%.0f", k / 1024 }'; }
+
+floor_line=$("$BUILD/bench/inflate_floor" --best-of "$RUNS" "$DATA/firms.csv.gz" | tail -1)
+floor=$(field seconds "$floor_line")
+raw_mb=$(awk -v b="$(field bytes_out "$floor_line")" 'BEGIN { printf "%.0f", b / 1048576 }')
+
+"$BUILD/bench/measure" --best-of "$RUNS" "$BUILD/bench/bench_read" "$DATA/firms.csv.gz" \
+    >"$TMP/read.out" 2>"$TMP/read.err"
+read_line=$(cat "$TMP/read.out")
+read_s=$(field seconds "$(cat "$TMP/read.err")")
+read_rss=$(field max_rss_kb "$(cat "$TMP/read.err")")
+echo
+echo "read: firms.csv.gz, $(field rows "$read_line") rows, $raw_mb MB uncompressed"
+echo "  inflate floor (zlib gzread)   ${floor} s"
+echo "  klaster read + group + sums   ${read_s} s  = $(ratio "$read_s" "$floor")x the floor (target <= 1.3x)"
+echo "  rows per second               $(awk -v r="$(field rows "$read_line")" -v s="$read_s" 'BEGIN { printf "%.0f", r / s }')"
+echo "  peak memory                   $(mb "$read_rss") MB = $(ratio "$(mb "$read_rss")" "$raw_mb")x the uncompressed size"
+
+floor2_line=$("$BUILD/bench/inflate_floor" --best-of "$RUNS" "$DATA/firms.csv.gz" "$DATA/exports.csv.gz" | tail -1)
+floor2=$(field seconds "$floor2_line")
+"$BUILD/bench/measure" --best-of "$RUNS" "$BUILD/klaster" compute jobs_created budget_revenue \
+    innovation_activity export_diversification --data "$DATA" --out "$TMP/out" 2>"$TMP/compute.err"
+compute_s=$(field seconds "$(tail -1 "$TMP/compute.err")")
+compute_rss=$(field max_rss_kb "$(tail -1 "$TMP/compute.err")")
+echo
+echo "compute: the four built-in indicators over firms + exports"
+echo "  inflate floor (both files)    ${floor2} s"
+echo "  klaster compute               ${compute_s} s  = $(ratio "$compute_s" "$floor2")x the floor (target <= 1.5x)"
+echo "  peak memory                   $(mb "$compute_rss") MB (target < 400 MB)"
