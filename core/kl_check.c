@@ -58,13 +58,19 @@ static void kl_check_columns(kl_check_state *st, const kl_schema *s, const kl_lo
         fprintf(st->out, "  other columns (not used): %s\n", rep->extra_columns);
 }
 
-static void kl_check_missing_cells(kl_check_state *st, const kl_table *t)
+static void kl_check_missing_cells(kl_check_state *st, const kl_schema *s, const kl_table *t)
 {
     const char *sep = "  missing cells: ";
     for (size_t c = 0; c < t->ncols; c++) {
         const kl_col *col = t->cols[c];
+        const kl_schema_col *def = kl_schema_find_col(s, col->name);
         if (!col->nmissing)
             continue;
+        if (def && def->empty_means) {
+            fprintf(st->out, "  rows %s (empty %s): %zu (%.1f%%)\n", def->empty_means, col->name,
+                    col->nmissing, kl_check_pct(col->nmissing, t->nrows));
+            continue;
+        }
         fprintf(st->out, "%s%s %zu (%.1f%%)", sep, col->name, col->nmissing,
                 kl_check_pct(col->nmissing, t->nrows));
         sep = ", ";
@@ -259,7 +265,7 @@ static int kl_check_dataset(kl_check_state *st, const kl_schema *s, kl_error *er
                 kl_check_delim_name(rep.delimiter));
         fprintf(st->out, "  rows: %zu\n", t->nrows);
         kl_check_columns(st, s, &rep);
-        kl_check_missing_cells(st, t);
+        kl_check_missing_cells(st, s, t);
         kl_check_bad_rows(st, s, &rep);
         if (strcmp(s->name, "exports") == 0)
             kl_check_ignored_exports(st, t);

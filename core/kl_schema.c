@@ -11,44 +11,44 @@
 #define KL_KEY (KL_COL_REQUIRED | KL_COL_NONEMPTY)
 
 static const kl_schema_col kl_firms_cols[] = {
-    {"year", KL_TYPE_INT, KL_KEY, "reporting year"},
-    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2 (e.g. UZ-AN)"},
-    {"cluster", KL_TYPE_TEXT, KL_REQ, "cluster id; empty = firm in no cluster"},
-    {"firm", KL_TYPE_TEXT, KL_KEY, "firm id (tax id), unique within a year"},
-    {"sector", KL_TYPE_TEXT, 0, "activity code (NACE/OKED), e.g. 13.20"},
-    {"employees", KL_TYPE_INT, 0, "average number of employees in the year"},
-    {"revenue", KL_TYPE_NUM, 0, "sales, local currency"},
-    {"local_taxes", KL_TYPE_NUM, 0, "taxes and fees paid to the local budget"},
-    {"rd_spend", KL_TYPE_NUM, 0, "R&D and innovation expenditure"},
-    {"innov_revenue", KL_TYPE_NUM, 0, "sales of new or significantly improved products"},
-    {"innovating", KL_TYPE_INT, KL_COL_FLAG, "1 = introduced a product or process innovation"},
-    {"patents", KL_TYPE_INT, 0, "patents and utility models granted this year"},
+    {"year", KL_TYPE_INT, KL_KEY, "reporting year", NULL},
+    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2 (e.g. UZ-AN)", NULL},
+    {"cluster", KL_TYPE_TEXT, KL_REQ, "cluster id; empty = firm in no cluster", "in no cluster"},
+    {"firm", KL_TYPE_TEXT, KL_KEY, "firm id (tax id), unique within a year", NULL},
+    {"sector", KL_TYPE_TEXT, 0, "activity code (NACE/OKED), e.g. 13.20", NULL},
+    {"employees", KL_TYPE_INT, 0, "average number of employees in the year", NULL},
+    {"revenue", KL_TYPE_NUM, 0, "sales, local currency", NULL},
+    {"local_taxes", KL_TYPE_NUM, 0, "taxes and fees paid to the local budget", NULL},
+    {"rd_spend", KL_TYPE_NUM, 0, "R&D and innovation expenditure", NULL},
+    {"innov_revenue", KL_TYPE_NUM, 0, "sales of new or significantly improved products", NULL},
+    {"innovating", KL_TYPE_INT, KL_COL_FLAG, "1 = introduced a product or process innovation", NULL},
+    {"patents", KL_TYPE_INT, 0, "patents and utility models granted this year", NULL},
 };
 
 static const kl_schema_col kl_exports_cols[] = {
-    {"year", KL_TYPE_INT, KL_KEY, "year of the customs records"},
-    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2"},
-    {"cluster", KL_TYPE_TEXT, KL_REQ, "cluster id; empty = no cluster"},
-    {"firm", KL_TYPE_TEXT, 0, "exporting firm id"},
-    {"product", KL_TYPE_TEXT, KL_REQ, "HS product code"},
-    {"partner", KL_TYPE_TEXT, KL_REQ, "partner country, ISO 3166-1 alpha-3"},
-    {"value", KL_TYPE_NUM, KL_REQ, "export value, USD"},
+    {"year", KL_TYPE_INT, KL_KEY, "year of the customs records", NULL},
+    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2", NULL},
+    {"cluster", KL_TYPE_TEXT, KL_REQ, "cluster id; empty = no cluster", "in no cluster"},
+    {"firm", KL_TYPE_TEXT, 0, "exporting firm id", NULL},
+    {"product", KL_TYPE_TEXT, KL_REQ, "HS product code", NULL},
+    {"partner", KL_TYPE_TEXT, KL_REQ, "partner country, ISO 3166-1 alpha-3", NULL},
+    {"value", KL_TYPE_NUM, KL_REQ, "export value, USD", NULL},
 };
 
 static const kl_schema_col kl_regions_cols[] = {
-    {"year", KL_TYPE_INT, KL_KEY, "year"},
-    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2"},
-    {"population", KL_TYPE_INT, 0, "population"},
-    {"employment", KL_TYPE_INT, 0, "all employees in the region"},
-    {"local_budget_revenue", KL_TYPE_NUM, 0, "revenue of the local budget"},
+    {"year", KL_TYPE_INT, KL_KEY, "year", NULL},
+    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2", NULL},
+    {"population", KL_TYPE_INT, 0, "population", NULL},
+    {"employment", KL_TYPE_INT, 0, "all employees in the region", NULL},
+    {"local_budget_revenue", KL_TYPE_NUM, 0, "revenue of the local budget", NULL},
 };
 
 static const kl_schema_col kl_clusters_cols[] = {
-    {"cluster", KL_TYPE_TEXT, KL_KEY, "cluster id"},
-    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2"},
-    {"type", KL_TYPE_TEXT, 0, "innovation, vertical or conglomerate"},
-    {"sector", KL_TYPE_TEXT, 0, "main activity code"},
-    {"founded", KL_TYPE_INT, 0, "year founded"},
+    {"cluster", KL_TYPE_TEXT, KL_KEY, "cluster id", NULL},
+    {"region", KL_TYPE_TEXT, KL_KEY, "region code, ISO 3166-2", NULL},
+    {"type", KL_TYPE_TEXT, 0, "innovation, vertical or conglomerate", NULL},
+    {"sector", KL_TYPE_TEXT, 0, "main activity code", NULL},
+    {"founded", KL_TYPE_INT, 0, "year founded", NULL},
 };
 
 #define KL_N(a) (sizeof(a) / sizeof((a)[0]))

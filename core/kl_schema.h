@@ -26,6 +26,7 @@ typedef struct kl_schema_col {
     kl_type type;
     unsigned flags;
     const char *meaning;
+    const char *empty_means; /* what an empty cell says, when it is not "missing" */
 } kl_schema_col;
 
 typedef struct kl_schema {
