@@ -168,6 +168,20 @@ static int kl_registry_cmp_names(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Is this very file (same device and inode) in reg already?  The same
+ * folder may be on the path twice, e.g. --plugin-path naming the default. */
+static int kl_registry_has_file(const kl_registry *reg, const char *path)
+{
+    struct stat a, b;
+    if (stat(path, &a) != 0)
+        return 0;
+    for (size_t i = 0; i < reg->n; i++)
+        if (reg->steps[i].path && stat(reg->steps[i].path, &b) == 0 && a.st_dev == b.st_dev &&
+            a.st_ino == b.st_ino)
+            return 1;
+    return 0;
+}
+
 /* Loads every *.so of dir, in name order (so errors are reproducible). */
 static int kl_registry_load_dir(kl_registry *reg, const char *dir, kl_error *err)
 {
@@ -202,7 +216,8 @@ static int kl_registry_load_dir(kl_registry *reg, const char *dir, kl_error *err
         qsort(names, n, sizeof *names, kl_registry_cmp_names);
     for (size_t i = 0; i < n; i++) {
         kl_step_def def;
-        if (rc == KL_OK && (rc = kl_plugin_open(names[i], &def, err)) == KL_OK)
+        if (rc == KL_OK && !kl_registry_has_file(reg, names[i]) &&
+            (rc = kl_plugin_open(names[i], &def, err)) == KL_OK)
             rc = kl_registry_add_step(reg, &def, err);
         kl_free(names[i]);
     }
