@@ -27,6 +27,22 @@ typedef enum kl_num_status {
 kl_num_status kl_parse_int(const char *s, size_t len, int64_t *out);
 /* s[0..len) as a double. s must be NUL-terminated at s[len] (strtod fallback). */
 kl_num_status kl_parse_num(const char *s, size_t len, double *out);
+/*
+ * Details of both parsers (added by the implementation):
+ *  - "Spaces" are ASCII space and tab; only-spaces or len 0 is KL_NUM_EMPTY.
+ *  - *out is written only on KL_NUM_OK.
+ *  - INT takes [sign] digits only: "12.0", "1e3", "0x10" are KL_NUM_SYNTAX;
+ *    past INT64_MIN..INT64_MAX is KL_NUM_RANGE (but "99999999999999999999x"
+ *    is KL_NUM_SYNTAX: syntax is judged first).
+ *  - NUM takes [sign] digits [. digits] [e|E [sign] digits], at least one
+ *    digit before the exponent (".5" and "5." are fine); "-0" gives -0.0;
+ *    underflow gives 0 or a subnormal (not an error), overflow to +-inf is
+ *    KL_NUM_RANGE.  The result is bit-for-bit what strtod gives.
+ *  - KL_NUM_DECIMAL_COMMA is returned, by both, for [sign] digits ',' digits
+ *    ("1,5", "-12,75") and only that; "1,234,567" is KL_NUM_SYNTAX.
+ *  - Neither depends on the locale (LC_NUMERIC) nor on any global state;
+ *    both are thread-safe.  Neither allocates.
+ */
 
 /* Longest text kl_format_num writes, NUL included. */
 #define KL_NUM_FMT_MAX 32
@@ -35,5 +51,14 @@ kl_num_status kl_parse_num(const char *s, size_t len, double *out);
  * ("12", not "12.0" or "1.2e+01"); -0 prints as "0". */
 size_t kl_format_num(char *buf, double v);
 size_t kl_format_int(char *buf, int64_t v);
+/*
+ * Details (added by the implementation): buf must hold KL_NUM_FMT_MAX bytes
+ * for both; the text is NUL-terminated and its length returned.  Non-finite
+ * v writes "" and returns 0.  Otherwise the text is exactly what the first of
+ * "%.1g" ... "%.17g" that reads back as v would print in the "C" locale
+ * (0.1 -> "0.1", 1e21 -> "1e+21", 1e-07 -> "1e-07", 5e-324 -> "5e-324"),
+ * except that integral values up to 2^53 print as integers; it is valid JSON
+ * and reads back with kl_parse_num.  Locale-independent and thread-safe.
+ */
 
 #endif /* KL_NUMBER_H */
