@@ -17,11 +17,18 @@
 #include "kl_alloc.h"
 #include "kl_number.h"
 
+#define KL_LOAD_TEXT_CACHE 32
+
 /* A wanted column: where it is in the file and where it goes. */
 typedef struct kl_load_col {
     const kl_schema_col *def;
     size_t field;  /* index in the file's records */
     kl_col *col;   /* destination */
+    /* TEXT: the previous cell, since files are usually sorted by region and
+     * cluster and the same string follows itself for thousands of rows. */
+    uint32_t last_len;
+    uint32_t last_code;
+    char last[KL_LOAD_TEXT_CACHE];
 } kl_load_col;
 
 /* One converted cell waiting for the rest of its row. */
@@ -237,7 +244,7 @@ static const char *kl_load_type_word(const kl_schema_col *def)
 
 /* Converts field f of wanted column lc into st; on a bad value returns
  * KL_ERR_DATA with the message in err (the caller decides fail or skip). */
-static int kl_load_convert(kl_loader *ld, const kl_load_col *lc, size_t fi, const kl_field *f,
+static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t fi, const kl_field *f,
                            kl_staged *st, kl_error *err)
 {
     const kl_schema_col *def = lc->def;
@@ -252,7 +259,16 @@ static int kl_load_convert(kl_loader *ld, const kl_load_col *lc, size_t fi, cons
             st->v.code = KL_STR_MISSING;
             break;
         }
+        if (f->len == lc->last_len && memcmp(f->ptr, lc->last, f->len) == 0) {
+            st->v.code = lc->last_code;
+            return KL_OK;
+        }
         st->v.code = kl_strpool_intern(ld->pool, f->ptr, f->len, err);
+        if (st->v.code != UINT32_MAX && f->len < KL_LOAD_TEXT_CACHE) {
+            memcpy(lc->last, f->ptr, f->len);
+            lc->last_len = f->len;
+            lc->last_code = st->v.code;
+        }
         if (st->v.code == UINT32_MAX) {
             if (err->status != KL_ERR_DATA)
                 return err->status;
@@ -452,6 +468,83 @@ static int kl_load_compact(kl_table *t, const uint8_t *keep, kl_error *err)
     return KL_OK;
 }
 
+/* The first row before `row` with the same key (only for messages). */
+static size_t kl_keyset_first(const kl_keyset *ks, size_t row)
+{
+    for (size_t r = 0; r < row; r++)
+        if (kl_keyset_equal(ks, r, row))
+            return r;
+    return row;
+}
+
+/* Handles duplicate `r` found by either method: fail, or mark it dropped. */
+static int kl_load_duplicate(kl_loader *ld, const kl_keyset *ks, size_t r, size_t other,
+                             uint8_t **keep, kl_error *err)
+{
+    kl_table *t = ld->table;
+    char key[256];
+
+    kl_keyset_describe(ks, t, r, key, sizeof key);
+    kl_error_set(err, KL_ERR_DATA, "%s:%llu: duplicate row for %s (first at line %llu)",
+                 kl_csv_name(ld->csv), (unsigned long long)kl_table_row_line(t, r), key,
+                 (unsigned long long)kl_table_row_line(t, other));
+    if (!ld->opts || !ld->opts->skip_bad_rows)
+        return KL_ERR_DATA;
+    if (!*keep) {
+        if (!(*keep = kl_malloc(t->nrows)))
+            return kl_error_oom(err, "checking for duplicate rows");
+        memset(*keep, 1, t->nrows);
+    }
+    if (ld->rep) {
+        ld->rep->duplicate_rows++;
+        if (ld->rep->nexamples < KL_LOAD_MAX_EXAMPLES)
+            memcpy(ld->rep->examples[ld->rep->nexamples++], err->msg, sizeof err->msg);
+    }
+    (*keep)[r] = 0;
+    kl_error_clear(err);
+    return KL_OK;
+}
+
+/*
+ * The common key (year, text id) over a span of at most 64 years: one bit
+ * per year and id, in an array indexed by the id's code.  Codes are given
+ * in order of first appearance, so a panel's later years walk the array
+ * nearly in order -- much cheaper than hashing every row.  Returns 0 when
+ * the key does not have that shape (then the hash method runs).
+ */
+static int kl_load_unique_by_bits(kl_loader *ld, const kl_keyset *ks, uint8_t **keep, int *rc,
+                                  kl_error *err)
+{
+    const kl_table *t = ld->table;
+    const kl_col *year = ks->cols[0], *id = ks->cols[1];
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    uint64_t *bits;
+
+    if (ks->ncols != 2 || year->type != KL_TYPE_INT || id->type != KL_TYPE_TEXT)
+        return 0;
+    for (size_t r = 0; r < t->nrows; r++) {
+        int64_t y = kl_col_int(year, r);
+        lo = y < lo ? y : lo;
+        hi = y > hi ? y : hi;
+    }
+    if (hi - lo >= 64)
+        return 0;
+    if (!(bits = kl_calloc(kl_strpool_count(t->pool), sizeof *bits))) {
+        *rc = kl_error_oom(err, "checking for duplicate rows");
+        return 1;
+    }
+    *rc = KL_OK;
+    for (size_t r = 0; r < t->nrows && *rc == KL_OK; r++) {
+        uint64_t bit = (uint64_t)1 << (kl_col_int(year, r) - lo);
+        uint32_t code = kl_col_code(id, r);
+        if (bits[code] & bit)
+            *rc = kl_load_duplicate(ld, ks, r, kl_keyset_first(ks, r), keep, err);
+        bits[code] |= bit;
+    }
+    kl_free(bits);
+    return 1;
+}
+
 /* Checks the schema's unique key; duplicates fail, or are dropped and
  * counted when skipping bad rows. */
 static int kl_load_check_unique(kl_loader *ld, kl_error *err)
@@ -470,6 +563,8 @@ static int kl_load_check_unique(kl_loader *ld, kl_error *err)
             return KL_OK; /* not loaded: nothing to check against */
         ks.ncols++;
     }
+    if (kl_load_unique_by_bits(ld, &ks, &keep, &rc, err))
+        goto done;
     while (cap < t->nrows * 2)
         cap <<= 1;
     ks.mask = cap - 1;
@@ -479,41 +574,18 @@ static int kl_load_check_unique(kl_loader *ld, kl_error *err)
     for (size_t r = 0; r < t->nrows && rc == KL_OK; r++) {
         size_t i = kl_keyset_hash(&ks, r) & ks.mask;
         for (;; i = (i + 1) & ks.mask) {
-            size_t other;
-            char key[256];
             if (ks.slots[i] == 0) {
                 ks.slots[i] = (uint32_t)r + 1;
                 break;
             }
-            other = ks.slots[i] - 1;
-            if (!kl_keyset_equal(&ks, other, r))
-                continue;
-            kl_keyset_describe(&ks, t, r, key, sizeof key);
-            kl_error_set(err, KL_ERR_DATA, "%s:%llu: duplicate row for %s (first at line %llu)",
-                         kl_csv_name(ld->csv), (unsigned long long)kl_table_row_line(t, r), key,
-                         (unsigned long long)kl_table_row_line(t, other));
-            if (!ld->opts || !ld->opts->skip_bad_rows) {
-                rc = KL_ERR_DATA;
+            if (kl_keyset_equal(&ks, ks.slots[i] - 1, r)) {
+                rc = kl_load_duplicate(ld, &ks, r, ks.slots[i] - 1, &keep, err);
                 break;
             }
-            if (!keep) {
-                if (!(keep = kl_malloc(t->nrows))) {
-                    rc = kl_error_oom(err, "checking for duplicate rows");
-                    break;
-                }
-                memset(keep, 1, t->nrows);
-            }
-            if (ld->rep) {
-                ld->rep->duplicate_rows++;
-                if (ld->rep->nexamples < KL_LOAD_MAX_EXAMPLES)
-                    memcpy(ld->rep->examples[ld->rep->nexamples++], err->msg, sizeof err->msg);
-            }
-            keep[r] = 0;
-            kl_error_clear(err);
-            break;
         }
     }
     kl_free(ks.slots);
+done:
     if (rc == KL_OK && keep)
         rc = kl_load_compact(t, keep, err);
     kl_free(keep);
