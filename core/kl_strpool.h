@@ -34,14 +34,24 @@ uint32_t kl_strpool_intern(kl_strpool *pool, const char *s, size_t len, kl_error
 /* The code of s if interned, else UINT32_MAX.  Does not add. */
 uint32_t kl_strpool_find(const kl_strpool *pool, const char *s, size_t len);
 
-/* The NUL-terminated string for code (owned by the pool, stable until it is freed). */
+/* The NUL-terminated string for code (owned by the pool, stable until it is
+ * freed); NULL for a code the pool never gave out (length 0). */
 const char *kl_strpool_get(const kl_strpool *pool, uint32_t code);
 size_t kl_strpool_len(const kl_strpool *pool, uint32_t code);
 
 /* Number of distinct strings, code 0 included. */
 uint32_t kl_strpool_count(const kl_strpool *pool);
 
-/* Byte-order comparison of two codes' strings (strcmp semantics). */
+/* Byte-order comparison of two codes' strings (strcmp semantics: returns
+ * -1, 0 or 1).  Both codes must come from this pool. */
 int kl_strpool_cmp(const kl_strpool *pool, uint32_t a, uint32_t b);
+
+/* Drops the spare capacity of the code -> string array (up to a third of
+ * it) once loading is done; interning afterwards still works. */
+void kl_strpool_shrink(kl_strpool *pool);
+
+/* Bytes the pool holds from the allocator (table, code array, arena), for
+ * memory figures. */
+size_t kl_strpool_bytes(const kl_strpool *pool);
 
 #endif /* KL_STRPOOL_H */

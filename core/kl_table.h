@@ -32,7 +32,9 @@ typedef struct kl_col {
 
 typedef struct kl_table {
     char *name;        /* dataset or step name, e.g. "firms" */
-    char *source;      /* file it was read from, for messages; may be NULL */
+    char *source;      /* file it was read from, for messages; may be NULL;
+                        * owned (kl_malloc'd), freed with the table -- set it
+                        * with kl_table_set_source() */
     kl_col **cols;
     size_t ncols;
     size_t nrows;
@@ -49,15 +51,25 @@ typedef struct kl_table {
 kl_table *kl_table_new(const char *name, kl_strpool *pool);
 void kl_table_free(kl_table *t);
 
-/* Adds an empty column; returns it (owned by t) or NULL with err set. */
+/* Sets t->source to a copy of source (NULL clears it). */
+int kl_table_set_source(kl_table *t, const char *source, kl_error *err);
+
+/* Adds an empty column; returns it (owned by t) or NULL with err set.  A name
+ * t already has is KL_ERR_USAGE. */
 kl_col *kl_table_add_col(kl_table *t, const char *name, kl_type type, kl_error *err);
 /* The column named name, or NULL. */
 kl_col *kl_table_col(const kl_table *t, const char *name);
 
-/* Makes room for at least n more cells in every column (amortised growth). */
+/* Makes room for at least `extra` more cells in c (amortised growth: 1.5x).
+ * On failure the column keeps its cells and capacity. */
 int kl_col_reserve(kl_col *c, size_t extra, kl_error *err);
+/* kl_col_reserve() on every column of t. */
+int kl_table_reserve(kl_table *t, size_t extra, kl_error *err);
 
-/* Appending; the caller has reserved room.  Missing cells: kl_col_push_missing. */
+/* Appending; the caller has reserved room.  Missing cells: kl_col_push_missing
+ * (which also grows the column itself if there is no room).  A TEXT cell may
+ * also be pushed as code KL_STR_MISSING without the bitmap: readers test
+ * kl_col_present(), which treats both alike. */
 int kl_col_push_missing(kl_col *c, kl_error *err);
 int kl_col_widen_int(kl_col *c, kl_error *err); /* int32 -> int64, keeps values */
 
@@ -92,6 +104,13 @@ static inline int kl_col_is_missing(const kl_col *c, size_t i)
     return c->missing && ((c->missing[i >> 6] >> (i & 63)) & 1u);
 }
 
+/* Cell i holds a value: not in the bitmap and, for TEXT, not code 0 (""). */
+static inline int kl_col_present(const kl_col *c, size_t i)
+{
+    return !kl_col_is_missing(c, i) &&
+           (c->type != KL_TYPE_TEXT || ((const uint32_t *)c->data)[i] != KL_STR_MISSING);
+}
+
 static inline int64_t kl_col_int(const kl_col *c, size_t i)
 {
     return c->int_width == 4 ? ((const int32_t *)c->data)[i] : ((const int64_t *)c->data)[i];
@@ -116,10 +135,18 @@ static inline double kl_col_as_num(const kl_col *c, size_t i)
 /* Records that row `row` came from input line `line` (call once per row,
  * in order; stores only the rows where the running offset changes). */
 int kl_table_note_line(kl_table *t, size_t row, uint64_t line, kl_error *err);
-/* The input line of row (1-based; header = line 1), or 0 if unknown. */
+/* The input line of row (1-based; header = line 1), or 0 if unknown (no line
+ * was noted at or before that row).  Rows past the last one noted are
+ * extrapolated line by line.  O(log marks). */
 uint64_t kl_table_row_line(const kl_table *t, size_t row);
 
-/* Drops spare capacity after loading (peak memory matters). */
+/* Drops spare capacity after loading (peak memory matters): every column and
+ * the line map are reallocated to their exact size (a failing realloc keeps
+ * the larger block). */
 void kl_table_shrink(kl_table *t);
+
+/* Bytes t holds from the allocator (not counting the pool), for memory
+ * figures. */
+size_t kl_table_bytes(const kl_table *t);
 
 #endif /* KL_TABLE_H */
