@@ -20,10 +20,13 @@ int kl_workspace_init(kl_workspace *ws, kl_error *err)
 {
     memset(ws, 0, sizeof *ws);
     ws->pool = kl_strpool_new();
-    return ws->pool ? KL_OK : kl_error_oom(err, "starting a run");
+    if (!ws->pool)
+        return kl_error_oom(err, "starting a run");
+    pthread_rwlock_init(&ws->lock, NULL);
+    return KL_OK;
 }
 
-kl_table *kl_workspace_get(const kl_workspace *ws, const char *name)
+static kl_table *kl_workspace_find(const kl_workspace *ws, const char *name)
 {
     for (size_t i = 0; i < ws->n; i++)
         if (strcmp(ws->tables[i]->name, name) == 0)
@@ -31,33 +34,48 @@ kl_table *kl_workspace_get(const kl_workspace *ws, const char *name)
     return NULL;
 }
 
+kl_table *kl_workspace_get(kl_workspace *ws, const char *name)
+{
+    kl_table *t;
+    pthread_rwlock_rdlock(&ws->lock);
+    t = kl_workspace_find(ws, name);
+    pthread_rwlock_unlock(&ws->lock);
+    return t;
+}
+
 int kl_workspace_add(kl_workspace *ws, kl_table *t, kl_error *err)
 {
-    if (kl_workspace_get(ws, t->name)) {
-        kl_error_set(err, KL_ERR_USAGE, "two tables are named '%s'", t->name);
-        kl_table_free(t);
-        return KL_ERR_USAGE;
-    }
-    if (ws->n == ws->cap) {
+    int rc = KL_OK;
+    pthread_rwlock_wrlock(&ws->lock);
+    if (kl_workspace_find(ws, t->name)) {
+        rc = kl_error_set(err, KL_ERR_USAGE, "two tables are named '%s'", t->name);
+    } else if (ws->n == ws->cap) {
         size_t cap = ws->cap ? ws->cap * 2 : 8;
         kl_table **grown = kl_reallocarray(ws->tables, cap, sizeof *grown);
         if (!grown) {
-            kl_table_free(t);
-            return kl_error_oom(err, "adding a table");
+            rc = kl_error_oom(err, "adding a table");
+        } else {
+            ws->tables = grown;
+            ws->cap = cap;
         }
-        ws->tables = grown;
-        ws->cap = cap;
     }
-    ws->tables[ws->n++] = t;
-    return KL_OK;
+    if (rc == KL_OK)
+        ws->tables[ws->n++] = t;
+    pthread_rwlock_unlock(&ws->lock);
+    if (rc != KL_OK)
+        kl_table_free(t);
+    return rc;
 }
 
 void kl_workspace_free(kl_workspace *ws)
 {
+    if (!ws->pool)
+        return;
     for (size_t i = 0; i < ws->n; i++)
         kl_table_free(ws->tables[i]);
     kl_free(ws->tables);
     kl_strpool_free(ws->pool);
+    pthread_rwlock_destroy(&ws->lock);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -265,7 +283,10 @@ static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys
         return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory while grouping '%s'", table);
     }
     cg->signature = sig;
-    if (kl_grouping_build(&cg->g, t, keys, nkeys, require, ctx->err) != KL_OK) {
+    pthread_rwlock_rdlock(&ctx->ws->lock); /* sorting text keys reads the pool */
+    rc = kl_grouping_build(&cg->g, t, keys, nkeys, require, ctx->err);
+    pthread_rwlock_unlock(&ctx->ws->lock);
+    if (rc != KL_OK) {
         kl_free(sig);
         kl_free(cg);
         ctx->failed = 1;
@@ -325,21 +346,34 @@ static int kl_host_aggregate(kl_ctx *ctx, const kl_groups *g, int agg, const cha
     return KL_OK;
 }
 
+/* Strings live in arena chunks that never move, so a pointer obtained
+ * under the lock stays valid after it is released. */
 static const char *kl_host_text(kl_ctx *ctx, uint32_t code)
 {
-    if (code >= kl_strpool_count(ctx->ws->pool))
-        return "";
-    return kl_strpool_get(ctx->ws->pool, code);
+    const char *s = "";
+    pthread_rwlock_rdlock(&ctx->ws->lock);
+    if (code < kl_strpool_count(ctx->ws->pool))
+        s = kl_strpool_get(ctx->ws->pool, code);
+    pthread_rwlock_unlock(&ctx->ws->lock);
+    return s;
 }
 
 static uint32_t kl_host_text_code(kl_ctx *ctx, const char *s)
 {
-    return kl_strpool_find(ctx->ws->pool, s, strlen(s));
+    uint32_t code;
+    pthread_rwlock_rdlock(&ctx->ws->lock);
+    code = kl_strpool_find(ctx->ws->pool, s, strlen(s));
+    pthread_rwlock_unlock(&ctx->ws->lock);
+    return code;
 }
 
 static int kl_host_text_cmp(kl_ctx *ctx, uint32_t a, uint32_t b)
 {
-    return kl_strpool_cmp(ctx->ws->pool, a, b);
+    int c;
+    pthread_rwlock_rdlock(&ctx->ws->lock);
+    c = kl_strpool_cmp(ctx->ws->pool, a, b);
+    pthread_rwlock_unlock(&ctx->ws->lock);
+    return c;
 }
 
 static const char *kl_host_param(kl_ctx *ctx, const char *name)
@@ -383,7 +417,9 @@ static int kl_ctx_push(kl_ctx *ctx, kl_col *c, const kl_value *v)
     case KL_TYPE_TEXT:
         if (v->type != KL_TYPE_TEXT)
             break;
+        pthread_rwlock_wrlock(&ctx->ws->lock);
         code = kl_strpool_intern(ctx->ws->pool, v->u.s, strlen(v->u.s), err);
+        pthread_rwlock_unlock(&ctx->ws->lock);
         if (code == UINT32_MAX) {
             ctx->failed = 1;
             return kl_error_prefix(err, "emitted text for column '%s'", c->name);
@@ -539,6 +575,7 @@ static int kl_step_sort_output(kl_ctx *ctx)
         return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory while sorting the result");
     for (size_t r = 0; r < t->nrows; r++)
         perm[r] = (uint32_t)r;
+    pthread_rwlock_rdlock(&ctx->ws->lock);
     qsort_r(perm, t->nrows, sizeof *perm, kl_step_cmp_rows, &s);
     for (size_t r = 1; r < t->nrows; r++) {
         size_t k = 0;
@@ -562,10 +599,12 @@ static int kl_step_sort_output(kl_ctx *ctx)
                     o += (size_t)snprintf(key + o, sizeof key - o, "%s%g", k ? ", " : "",
                                           kl_col_num(c, row));
             }
+            pthread_rwlock_unlock(&ctx->ws->lock);
             kl_free(perm);
             return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "emitted two rows with the same key (%s)", key);
         }
     }
+    pthread_rwlock_unlock(&ctx->ws->lock);
     rc = kl_step_permute(t, perm, ctx->err);
     kl_free(perm);
     if (rc != KL_OK)

@@ -13,6 +13,7 @@
 #ifndef KL_STEP_H
 #define KL_STEP_H
 
+#include <pthread.h>
 #include <stddef.h>
 
 #include "klaster.h"
@@ -21,18 +22,25 @@
 #include "kl_strpool.h"
 #include "kl_table.h"
 
+/*
+ * Steps of a parallel run share one workspace: the lock guards the table
+ * list and the string pool (read: lookups, comparisons, grouping; write:
+ * adding a table, interning a new emitted string).  Table contents are
+ * never changed once added, so columns are read without it.
+ */
 typedef struct kl_workspace {
     kl_strpool *pool;     /* owned */
     kl_table **tables;    /* owned */
     size_t n, cap;
+    pthread_rwlock_t lock;
 } kl_workspace;
 
 /* A new empty workspace with its own string pool. */
 int kl_workspace_init(kl_workspace *ws, kl_error *err);
 /* Adds t (ownership passes to ws, even on error); t->name must be unique. */
 int kl_workspace_add(kl_workspace *ws, kl_table *t, kl_error *err);
-/* The table called name, or NULL. */
-kl_table *kl_workspace_get(const kl_workspace *ws, const char *name);
+/* The table called name, or NULL (takes the lock). */
+kl_table *kl_workspace_get(kl_workspace *ws, const char *name);
 void kl_workspace_free(kl_workspace *ws);
 
 /* A parameter given to a step (name and value borrowed). */
