@@ -26,6 +26,10 @@ typedef struct kl_csv_opts {
     char delimiter;     /* ',', ';', '\t', or 0 to detect from the header */
     size_t max_field;   /* cap on one field's bytes; 0 = the default */
     kl_source_opts source;
+    /* Added: initial size of the reader's buffer in bytes; 0 = the default
+     * (1 MiB).  It grows when one record does not fit.  Tests use tiny
+     * values to put buffer boundaries everywhere. */
+    size_t buffer_size;
 } kl_csv_opts;
 
 /*
@@ -55,10 +59,18 @@ int kl_csv_open(kl_csv **out, const char *path, const kl_csv_opts *opts, kl_erro
  */
 int kl_csv_next_row(kl_csv *csv, const kl_field **fields, size_t *nfields, kl_error *err);
 
-/* 1-based line on which the record last returned started. */
+/* 1-based line on which the record last returned started.  Errors from the
+ * source (truncated gzip, read error...) come back as "NAME:LINE: ..." with
+ * the line the reader had reached. */
 uint64_t kl_csv_row_line(const kl_csv *csv);
-/* 1-based character column (in bytes) where field i of the last record started. */
+/* 1-based character column (in bytes) where field i of the last record started
+ * (the opening quote for a quoted field; a UTF-8 BOM is not counted; 0 when
+ * i is out of range). */
 uint64_t kl_csv_field_column(const kl_csv *csv, size_t i);
+/* Added: 1-based line on which field i of the last record started; differs
+ * from kl_csv_row_line() only after a quoted field with a line break in it.
+ * Pair it with kl_csv_field_column() in messages.  0 when i is out of range. */
+uint64_t kl_csv_field_line(const kl_csv *csv, size_t i);
 /* The delimiter in use. */
 char kl_csv_delimiter(const kl_csv *csv);
 /* The input's name as given (stdin shown as "<stdin>"). */

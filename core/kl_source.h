@@ -25,6 +25,10 @@
 typedef struct kl_source_opts {
     uint64_t max_bytes; /* cap on decompressed bytes; 0 = the default */
     int no_thread;      /* nonzero: inflate on the calling thread */
+    /* Added: size in bytes of each read from the file and of each block the
+     * inflate thread hands over; 0 = the default (1 MiB).  Tests use tiny
+     * values to put block boundaries everywhere. */
+    size_t block_size;
 } kl_source_opts;
 
 typedef struct kl_source kl_source;
@@ -42,6 +46,9 @@ int kl_source_open(kl_source **out, const char *path, const kl_source_opts *opts
  * copied (> 0), 0 at the clean end of the data, or -1 with err set
  * (KL_ERR_DATA for a corrupt/truncated/oversized stream, KL_ERR_IO for a read
  * error).  Once it returned 0 or -1 it keeps doing so.
+ * All bytes that came before a fault are returned before the -1.  Messages
+ * start with "NAME: " (no line: the CSV layer adds it).  cap 0 returns 0
+ * without reading.
  */
 ssize_t kl_source_read(kl_source *src, char *buf, size_t cap, kl_error *err);
 
