@@ -669,6 +669,11 @@ uint64_t kl_csv_field_line(const kl_csv *csv, size_t i)
     return line;
 }
 
+int kl_csv_is_gzip(const kl_csv *csv)
+{
+    return kl_source_is_gzip(csv->src);
+}
+
 char kl_csv_delimiter(const kl_csv *csv)
 {
     return csv->delim;

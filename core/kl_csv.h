@@ -73,6 +73,8 @@ uint64_t kl_csv_field_column(const kl_csv *csv, size_t i);
 uint64_t kl_csv_field_line(const kl_csv *csv, size_t i);
 /* The delimiter in use. */
 char kl_csv_delimiter(const kl_csv *csv);
+/* Nonzero when the input is gzip-compressed. */
+int kl_csv_is_gzip(const kl_csv *csv);
 /* The input's name as given (stdin shown as "<stdin>"). */
 const char *kl_csv_name(const kl_csv *csv);
 /* Decompressed bytes consumed so far. */

@@ -643,6 +643,7 @@ int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path, k
         rc = kl_load_check_unique(&ld, err);
     if (rc == KL_OK && rep) {
         rep->delimiter = kl_csv_delimiter(ld.csv);
+        rep->gzip = kl_csv_is_gzip(ld.csv);
         rep->bytes = kl_csv_bytes(ld.csv);
     }
     kl_csv_close(ld.csv);
@@ -652,6 +653,63 @@ int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path, k
     }
     kl_table_shrink(ld.table);
     *out = ld.table;
+    return KL_OK;
+}
+
+/* ---- what steps want ---------------------------------------------------- */
+
+/* Adds the comma-separated columns of `list` to want[] without repeats. */
+static int kl_dataset_want_list(const kl_schema *s, const char *list, const char *step,
+                                const char **want, size_t *n, kl_error *err)
+{
+    const char *p = list;
+    while (*p) {
+        const char *end = strchr(p, ',');
+        const kl_schema_col *found = NULL;
+        size_t len;
+        while (*p == ' ')
+            p++;
+        len = end ? (size_t)(end - p) : strlen(p);
+        while (len && p[len - 1] == ' ')
+            len--;
+        for (size_t c = 0; c < s->ncols && !found; c++)
+            if (strlen(s->cols[c].name) == len && strncmp(s->cols[c].name, p, len) == 0)
+                found = &s->cols[c];
+        if (!found && len)
+            return kl_error_set(err, KL_ERR_USAGE,
+                                "step '%s' reads %s.%.*s, which is not a column of dataset '%s'",
+                                step, s->name, (int)len, p, s->name);
+        if (found) {
+            size_t i = 0;
+            while (i < *n && strcmp(want[i], found->name) != 0)
+                i++;
+            if (i == *n && *n < KL_SCHEMA_MAX_COLS)
+                want[(*n)++] = found->name;
+        }
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    return KL_OK;
+}
+
+int kl_dataset_wanted(const kl_schema *s, const kl_plugin *const *steps, size_t nsteps,
+                      const char *want[KL_SCHEMA_MAX_COLS + 1], int *readers, int *required,
+                      kl_error *err)
+{
+    size_t n = 0;
+    *readers = 0;
+    *required = 0;
+    for (size_t i = 0; i < nsteps; i++)
+        for (const kl_input_def *in = steps[i]->inputs; in->table; in++) {
+            if (strcmp(in->table, s->name) != 0)
+                continue;
+            (*readers)++;
+            *required |= !(in->flags & KL_INPUT_OPTIONAL);
+            if (kl_dataset_want_list(s, in->columns, steps[i]->name, want, &n, err) != KL_OK)
+                return err->status;
+        }
+    want[n] = NULL;
     return KL_OK;
 }
 

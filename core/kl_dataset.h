@@ -60,6 +60,17 @@ int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path,
                     kl_strpool *pool, const kl_load_opts *opts, kl_load_report *rep,
                     kl_error *err);
 
+/*
+ * The columns of dataset s that the given steps declare (their inputs
+ * naming s), into want[] (NULL-terminated, at most KL_SCHEMA_MAX_COLS names
+ * pointing into the schema).  *readers counts the steps reading s;
+ * *required is nonzero when one of them does not mark it optional.  A
+ * declared column the schema lacks is KL_ERR_USAGE naming the step.
+ */
+int kl_dataset_wanted(const kl_schema *s, const kl_plugin *const *steps, size_t nsteps,
+                      const char *want[KL_SCHEMA_MAX_COLS + 1], int *readers, int *required,
+                      kl_error *err);
+
 /* Frees what a report owns and zeroes it. */
 void kl_load_report_clear(kl_load_report *rep);
 
