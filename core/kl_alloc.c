@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 static atomic_ulong kl_alloc_calls;
 
@@ -33,6 +34,20 @@ static unsigned long kl_alloc_fail_at(void)
 #else
 #define KL_ALLOC_SHOULD_FAIL() (atomic_fetch_add_explicit(&kl_alloc_calls, 1, memory_order_relaxed), 0)
 #endif
+
+void kl_prefault(void *p, size_t len)
+{
+#ifdef MADV_POPULATE_WRITE
+    const uintptr_t page = 4096;
+    uintptr_t start = ((uintptr_t)p + page - 1) & ~(page - 1);
+    uintptr_t end = ((uintptr_t)p + len) & ~(page - 1);
+    if (p && end > start)
+        madvise((void *)start, end - start, MADV_POPULATE_WRITE);
+#else
+    (void)p;
+    (void)len;
+#endif
+}
 
 unsigned long kl_alloc_count(void)
 {

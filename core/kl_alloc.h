@@ -21,6 +21,14 @@ void kl_free(void *ptr);
 char *kl_strdup(const char *s);
 char *kl_strndup(const char *s, size_t len);
 
+/*
+ * Maps the pages of [p, p + len) now, in one call, instead of one page fault
+ * at a time as they are first written -- dear in virtual machines, where a
+ * fault can cost more than the work done on the page.  For memory about to
+ * be filled (the next rows of a column).  Advice only: no error.
+ */
+void kl_prefault(void *p, size_t len);
+
 /* Number of allocations made so far (for fault-injection sweeps). */
 unsigned long kl_alloc_count(void);
 

@@ -312,9 +312,16 @@ static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t fi, const kl_f
 
 static int kl_load_reserve(kl_loader *ld, kl_error *err)
 {
-    for (size_t c = 0; c < ld->ncols; c++)
-        if (kl_col_reserve(ld->cols[c].col, KL_LOAD_RESERVE_STEP, err) != KL_OK)
+    for (size_t c = 0; c < ld->ncols; c++) {
+        kl_col *col = ld->cols[c].col;
+        size_t width = col->type == KL_TYPE_NUM ? sizeof(double)
+                       : col->type == KL_TYPE_INT ? (size_t)col->int_width
+                                                  : sizeof(uint32_t);
+        if (kl_col_reserve(col, KL_LOAD_RESERVE_STEP, err) != KL_OK)
             return err->status;
+        /* Map the pages the next rows will fill in one go (see kl_prefault). */
+        kl_prefault((char *)col->data + col->n * width, KL_LOAD_RESERVE_STEP * width);
+    }
     ld->reserved += KL_LOAD_RESERVE_STEP;
     return KL_OK;
 }

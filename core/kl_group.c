@@ -306,6 +306,8 @@ static int gr_finish(kl_grouping *g, gr_build *b, const int *is_text, size_t nro
      * order, while row_group is rewritten to final groups. */
     uint32_t total = g->offsets[n];
     g->rows = kl_reallocarray(NULL, (size_t)total + 1, sizeof *g->rows);
+    if (g->rows)
+        kl_prefault(g->rows, ((size_t)total + 1) * sizeof *g->rows);
     if (!g->rows)
         goto done;
     uint32_t *next = order; /* by provisional group; no longer needed as order */
@@ -396,6 +398,8 @@ int kl_grouping_build(kl_grouping **out, const kl_table *t, const char *const *k
     b.keys = kl_reallocarray(NULL, b.cap, nkeys * sizeof *b.keys);
     b.counts = kl_calloc(b.cap + 1, sizeof *b.counts);
     g->row_group = kl_reallocarray(NULL, nrows ? nrows : 1, sizeof *g->row_group);
+    if (g->row_group)
+        kl_prefault(g->row_group, nrows * sizeof *g->row_group);
     if (!b.slots || !b.keys || !b.counts || !g->row_group)
         goto oom;
     if (gr_assign(g, &b, kc, skip, nrows) != 0 || gr_finish(g, &b, is_text, nrows) != 0)

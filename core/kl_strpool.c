@@ -258,6 +258,8 @@ static int sp_grow_slots(kl_strpool *pool)
 {
     size_t old_n = pool->mask + 1, n = old_n * 2;
     uint64_t *slots = kl_calloc(n, sizeof *slots);
+    if (slots)
+        kl_prefault(slots, n * sizeof *slots); /* every page gets written: map them at once */
     if (!slots)
         return -1;
     for (size_t i = 0; i < old_n; i++) {
@@ -282,6 +284,8 @@ static int sp_grow_strs(kl_strpool *pool)
         return 0;
     size_t cap = pool->strs_cap + pool->strs_cap / 2;
     const char **strs = kl_reallocarray(pool->strs, cap, sizeof *strs);
+    if (strs)
+        kl_prefault(strs + pool->count, (cap - pool->count) * sizeof *strs);
     if (!strs)
         return -1;
     pool->strs = strs;
@@ -321,6 +325,8 @@ static const char *sp_arena_add(kl_strpool *pool, const char *s, size_t len)
         while (size < need)
             size *= 2;
         sp_chunk *fresh = kl_malloc(sizeof *fresh + size);
+        if (fresh)
+            kl_prefault(fresh, sizeof *fresh + size);
         if (!fresh)
             return NULL;
         fresh->size = size;
