@@ -41,6 +41,33 @@ typedef struct kl_staged {
     } v;
 } kl_staged;
 
+/*
+ * Text cells the previous-cell cache cannot answer (firm ids: a million
+ * distinct strings) are looked up a few rows late.  A row waits in a small
+ * window with its text copied and the hash table slot already requested
+ * (kl_strpool_prefetch); when it leaves the window the slot is in cache.
+ * The cache miss of one lookup thus overlaps with parsing the next rows
+ * instead of stalling each row in turn.
+ */
+#define KL_LOAD_WINDOW 16          /* rows in flight; a power of two */
+#define KL_LOAD_MAX_PENDING 8      /* deferred text cells per row */
+
+typedef struct kl_pending_text {
+    uint32_t col;                  /* index into kl_loader.cols */
+    uint32_t len;
+    uint32_t hash;
+    uint32_t field;                /* field index, for messages */
+    uint64_t column;               /* byte column, for messages */
+    char bytes[KL_LOAD_TEXT_CACHE];
+} kl_pending_text;
+
+typedef struct kl_window_row {
+    uint64_t line;
+    size_t npending;
+    kl_pending_text pending[KL_LOAD_MAX_PENDING];
+    kl_staged staged[KL_SCHEMA_MAX_COLS];
+} kl_window_row;
+
 typedef struct kl_loader {
     const kl_schema *schema;
     const kl_load_opts *opts;
@@ -51,7 +78,9 @@ typedef struct kl_loader {
     size_t nfields;              /* cells per record, from the header */
     kl_load_col cols[KL_SCHEMA_MAX_COLS];
     size_t ncols;
-    kl_staged staged[KL_SCHEMA_MAX_COLS];
+    kl_window_row *window;       /* [KL_LOAD_WINDOW] rows waiting for text codes */
+    size_t win_head, win_count;  /* oldest row, rows waiting */
+    kl_window_row *cur;          /* the row being converted (a window slot) */
     size_t reserved;             /* rows the columns have room for */
 } kl_loader;
 
@@ -263,6 +292,16 @@ static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t fi, const kl_f
             st->v.code = lc->last_code;
             return KL_OK;
         }
+        if (f->len < KL_LOAD_TEXT_CACHE && ld->cur->npending < KL_LOAD_MAX_PENDING) {
+            kl_pending_text *pt = &ld->cur->pending[ld->cur->npending++];
+            pt->col = (uint32_t)(lc - ld->cols);
+            pt->len = f->len;
+            pt->field = (uint32_t)fi;
+            pt->column = kl_csv_field_column(ld->csv, fi);
+            memcpy(pt->bytes, f->ptr, f->len);
+            pt->hash = kl_strpool_prefetch(ld->pool, pt->bytes, pt->len);
+            return KL_OK;
+        }
         st->v.code = kl_strpool_intern(ld->pool, f->ptr, f->len, err);
         if (st->v.code != UINT32_MAX && f->len < KL_LOAD_TEXT_CACHE) {
             memcpy(lc->last, f->ptr, f->len);
@@ -326,14 +365,14 @@ static int kl_load_reserve(kl_loader *ld, kl_error *err)
     return KL_OK;
 }
 
-static int kl_load_append(kl_loader *ld, kl_error *err)
+static int kl_load_append(kl_loader *ld, const kl_window_row *wr, kl_error *err)
 {
     size_t row = ld->table->nrows;
     if (row == ld->reserved && kl_load_reserve(ld, err) != KL_OK)
         return err->status;
     for (size_t c = 0; c < ld->ncols; c++) {
         kl_col *col = ld->cols[c].col;
-        const kl_staged *st = &ld->staged[c];
+        const kl_staged *st = &wr->staged[c];
         if (st->missing) {
             if (kl_col_push_missing(col, err) != KL_OK)
                 return err->status;
@@ -353,7 +392,44 @@ static int kl_load_append(kl_loader *ld, kl_error *err)
         }
     }
     ld->table->nrows = row + 1;
-    return kl_table_note_line(ld->table, row, kl_csv_row_line(ld->csv), err);
+    return kl_table_note_line(ld->table, row, wr->line, err);
+}
+
+/* The oldest waiting row leaves the window: its text cells get their codes
+ * (the slots were prefetched when it came in) and it joins the table. */
+static int kl_load_window_pop(kl_loader *ld, kl_error *err)
+{
+    kl_window_row *wr = &ld->window[ld->win_head];
+    ld->win_head = (ld->win_head + 1) & (KL_LOAD_WINDOW - 1);
+    ld->win_count--;
+    for (size_t i = 0; i < wr->npending; i++) {
+        kl_pending_text *pt = &wr->pending[i];
+        kl_load_col *lc = &ld->cols[pt->col];
+        uint32_t code = kl_strpool_intern_hashed(ld->pool, pt->bytes, pt->len, pt->hash, err);
+        if (code == UINT32_MAX) {
+            char msg[KL_ERROR_MSG_MAX];
+            if (err->status != KL_ERR_DATA)
+                return err->status;
+            memcpy(msg, err->msg, sizeof msg);
+            return kl_load_bad_row(ld, err, "%s:%llu:%llu: column '%s': %s", kl_csv_name(ld->csv),
+                                   (unsigned long long)wr->line, (unsigned long long)pt->column,
+                                   lc->def->name, msg);
+        }
+        wr->staged[pt->col].v.code = code;
+        memcpy(lc->last, pt->bytes, pt->len);
+        lc->last_len = pt->len;
+        lc->last_code = code;
+    }
+    return kl_load_append(ld, wr, err);
+}
+
+/* Empties the window (at the end of the input). */
+static int kl_load_window_drain(kl_loader *ld, kl_error *err)
+{
+    while (ld->win_count > 0)
+        if (kl_load_window_pop(ld, err) != KL_OK)
+            return err->status;
+    return KL_OK;
 }
 
 /* Handles one data record; KL_OK also when the row was skipped. */
@@ -368,9 +444,14 @@ static int kl_load_row(kl_loader *ld, const kl_field *f, size_t nf, kl_error *er
                                (unsigned long long)kl_csv_field_column(ld->csv, at), ld->nfields,
                                nf);
     }
+    if (ld->win_count == KL_LOAD_WINDOW && kl_load_window_pop(ld, err) != KL_OK)
+        return err->status;
+    ld->cur = &ld->window[(ld->win_head + ld->win_count) & (KL_LOAD_WINDOW - 1)];
+    ld->cur->npending = 0;
+    ld->cur->line = kl_csv_row_line(ld->csv);
     for (size_t c = 0; c < ld->ncols; c++) {
         size_t fi = ld->cols[c].field;
-        int rc = kl_load_convert(ld, &ld->cols[c], fi, &f[fi], &ld->staged[c], err);
+        int rc = kl_load_convert(ld, &ld->cols[c], fi, &f[fi], &ld->cur->staged[c], err);
         if (rc == KL_ERR_DATA) {
             char msg[KL_ERROR_MSG_MAX];
             memcpy(msg, err->msg, sizeof msg);
@@ -379,7 +460,8 @@ static int kl_load_row(kl_loader *ld, const kl_field *f, size_t nf, kl_error *er
         if (rc != KL_OK)
             return rc;
     }
-    return kl_load_append(ld, err);
+    ld->win_count++; /* the row waits for its text codes */
+    return KL_OK;
 }
 
 /* ---- duplicate keys ---------------------------------------------------- */
@@ -614,10 +696,14 @@ static int kl_load_rows(kl_loader *ld, kl_error *err)
                             kl_csv_name(ld->csv));
     if (kl_load_header(ld, f, nf, err) != KL_OK)
         return err->status;
+    if (!(ld->window = kl_malloc(KL_LOAD_WINDOW * sizeof *ld->window)))
+        return kl_error_oom(err, "loading a dataset");
     while ((r = kl_csv_next_row(ld->csv, &f, &nf, err)) > 0)
         if (kl_load_row(ld, f, nf, err) != KL_OK)
             return err->status;
-    return r < 0 ? err->status : KL_OK;
+    if (r < 0)
+        return err->status;
+    return kl_load_window_drain(ld, err);
 }
 
 int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path, kl_strpool *pool,
@@ -654,6 +740,7 @@ int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path, k
         rep->bytes = kl_csv_bytes(ld.csv);
     }
     kl_csv_close(ld.csv);
+    kl_free(ld.window);
     if (rc != KL_OK) {
         kl_table_free(ld.table);
         return rc;

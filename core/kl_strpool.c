@@ -381,12 +381,24 @@ void kl_strpool_free(kl_strpool *pool)
     kl_free(pool);
 }
 
+uint32_t kl_strpool_prefetch(const kl_strpool *pool, const char *s, size_t len)
+{
+    uint32_t h32 = len ? sp_hash32(s, len) : 0;
+    __builtin_prefetch(&pool->slots[h32 & pool->mask]);
+    return h32;
+}
+
 uint32_t kl_strpool_intern(kl_strpool *pool, const char *s, size_t len, kl_error *err)
+{
+    return kl_strpool_intern_hashed(pool, s, len, len ? sp_hash32(s, len) : 0, err);
+}
+
+uint32_t kl_strpool_intern_hashed(kl_strpool *pool, const char *s, size_t len, uint32_t h32,
+                                  kl_error *err)
 {
     if (len == 0)
         return KL_STR_MISSING;
 
-    uint32_t h32 = sp_hash32(s, len);
     uint32_t code;
     size_t slot = sp_probe(pool, s, len, h32, &code);
     if (code != UINT32_MAX)

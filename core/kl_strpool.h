@@ -31,6 +31,17 @@ void kl_strpool_free(kl_strpool *pool);
  */
 uint32_t kl_strpool_intern(kl_strpool *pool, const char *s, size_t len, kl_error *err);
 
+/*
+ * Interning in two halves, so the caller can overlap the cache miss of a
+ * big table with other work: kl_strpool_prefetch() hashes s, starts loading
+ * the table slot it maps to, and returns the hash; kl_strpool_intern_hashed()
+ * later does the lookup (or insert) with that hash.  The pool must not be
+ * changed in between by another thread.  Same results as kl_strpool_intern.
+ */
+uint32_t kl_strpool_prefetch(const kl_strpool *pool, const char *s, size_t len);
+uint32_t kl_strpool_intern_hashed(kl_strpool *pool, const char *s, size_t len, uint32_t hash,
+                                  kl_error *err);
+
 /* The code of s if interned, else UINT32_MAX.  Does not add. */
 uint32_t kl_strpool_find(const kl_strpool *pool, const char *s, size_t len);
 
