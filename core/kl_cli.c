@@ -21,6 +21,9 @@ enum {
     KL_CMD_COMPUTE = 1 << 1,
     KL_CMD_LIST = 1 << 2,
     KL_CMD_INFO = 1 << 3,
+    KL_CMD_RUN = 1 << 4,
+    KL_CMD_HISTORY = 1 << 5,
+    KL_CMD_SCHEDULE = 1 << 6,
     KL_CMD_DATA = KL_CMD_CHECK | KL_CMD_COMPUTE
 };
 
@@ -50,13 +53,33 @@ static const kl_cli_command kl_cli_commands[] = {
      "steps declare are loaded.  Results are written to temporary files and renamed\n"
      "into place only when every step has succeeded: a failed step publishes\n"
      "nothing.  Without --out, the one named indicator goes to standard output."},
-    {"list", KL_CMD_LIST, "klaster list [--plugin-path DIRS]",
+    {"list", KL_CMD_LIST, "klaster list [--plugin-path DIRS] [--script-path DIRS]",
      "Lists every plugin and script found, with its version, what it reads and what\n"
      "it writes.  Plugins are searched in --plugin-path (folders separated by ':'),\n"
-     "then $KLASTER_PLUGIN_PATH, then the built-in plugin folder."},
-    {"info", KL_CMD_INFO, "klaster info NAME [--plugin-path DIRS]",
+     "then $KLASTER_PLUGIN_PATH, then the built-in plugin folder; Lua scripts in\n"
+     "--script-path (folders or .lua files), then $KLASTER_SCRIPT_PATH, then the\n"
+     "built-in script folder (docs/lua.md)."},
+    {"info", KL_CMD_INFO, "klaster info NAME [--plugin-path DIRS] [--script-path DIRS]",
      "Shows one plugin or script in full: its methodology, inputs, and every output\n"
      "column with its type, unit and meaning."},
+    {"run", KL_CMD_RUN, "klaster run PIPELINE [--if-changed] [--no-wait] [--jobs N]",
+     "Runs a pipeline file (docs/pipelines.md): loads each dataset once, runs the\n"
+     "steps as a graph (independent steps in parallel), and writes every output and\n"
+     "a manifest.json into OUT/runs/<run-id>/.  Only when every step succeeded does\n"
+     "OUT/latest switch to the new run, atomically; a failed run keeps its folder\n"
+     "and manifest for diagnosis.  A step whose input failed is skipped.  Two runs\n"
+     "of one pipeline never overlap: the second waits (or, with --no-wait, exits\n"
+     "75).  With --if-changed, nothing is computed (exit 0) when the inputs, the\n"
+     "steps and klaster are the same as for the last good run.  Logs go to stderr."},
+    {"history", KL_CMD_HISTORY, "klaster history OUT",
+     "Lists the runs in the output folder OUT, newest first: id, status, duration\n"
+     "and what changed since the run before.  '*' marks the run OUT/latest points at."},
+    {"schedule", KL_CMD_SCHEDULE,
+     "klaster schedule PIPELINE --on-calendar WHEN [--cron | --install DIR]",
+     "Prints a systemd service and timer that run the pipeline at WHEN (systemd\n"
+     "OnCalendar syntax, e.g. 'Mon *-*-* 03:00' or 'daily'), or with --cron the\n"
+     "equivalent crontab line; both use `klaster run --if-changed`.  --install DIR\n"
+     "writes the two unit files into DIR (e.g. /etc/systemd/system)."},
     {"help", 0, "klaster help [COMMAND]", "Shows the overall help, or one command's help."},
     {"version", 0, "klaster version", "Prints klaster's version and plugin ABI version."},
 };
@@ -81,10 +104,27 @@ static const kl_cli_option kl_cli_options[] = {
      "largest accepted decompressed input file (default 16G)"},
     {"skip-bad-rows", NULL, KL_CMD_COMPUTE,
      "skip and count rows with bad values instead of failing"},
+    {"if-changed", NULL, KL_CMD_RUN,
+     "do nothing (exit 0) when inputs, steps and klaster are unchanged"},
+    {"no-wait", NULL, KL_CMD_RUN, "exit 75 at once if another run holds the lock"},
+    {"jobs", "N", KL_CMD_RUN, "steps run at once (default: the number of cores)"},
+    {"quiet", NULL, KL_CMD_RUN, "log only warnings and errors"},
+    {"verbose", NULL, KL_CMD_RUN, "log debug events too"},
+    {"log-format", "FORMAT", KL_CMD_RUN, "text (default) or json (one object per line)"},
+    {"on-calendar", "WHEN", KL_CMD_SCHEDULE, "systemd OnCalendar expression, e.g. 'Mon *-*-* 03:00'"},
+    {"cron", NULL, KL_CMD_SCHEDULE, "print a crontab line instead of systemd units"},
+    {"install", "DIR", KL_CMD_SCHEDULE, "write the service and timer files into DIR"},
     {"out", "DIR", KL_CMD_COMPUTE, "folder for the results (created if missing)"},
     {"format", "FORMAT", KL_CMD_COMPUTE, "csv (default), csv.gz or jsonl"},
     {"plugin-path", "DIRS", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO,
      "extra plugin folders, separated by ':'"},
+    {"script-path", "DIRS", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO,
+     "extra Lua script folders or .lua files, separated by ':'"},
+    {"lua-memory", "BYTES", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO,
+     "memory each Lua script may use (default 256M; suffixes K, M, G)"},
+    {"lua-instructions", "N", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO,
+     "Lua instructions a script may run per load and per compute\n"
+     "        (default 1000000000)"},
 };
 
 #define KL_N(a) (sizeof(a) / sizeof((a)[0]))
@@ -135,6 +175,20 @@ int kl_cli_parse_size(const char *text, uint64_t *out)
     return 1;
 }
 
+/* A positive decimal count (--lua-instructions). */
+static int kl_cli_parse_count(const char *v, uint64_t *out, kl_error *err)
+{
+    char *end;
+    unsigned long long n;
+    errno = 0;
+    n = strtoull(v, &end, 10);
+    if (*v < '0' || *v > '9' || errno || *end || n == 0)
+        return kl_error_set(err, KL_ERR_USAGE, "--lua-instructions takes a positive whole number "
+                            "such as 1000000000, not '%s'", v);
+    *out = n;
+    return KL_OK;
+}
+
 static int kl_cli_set_delimiter(kl_cli *cli, const char *v, kl_error *err)
 {
     if (strcmp(v, ",") == 0 || strcmp(v, "comma") == 0)
@@ -172,12 +226,45 @@ static int kl_cli_apply(kl_cli *cli, const kl_cli_option *o, const char *v, kl_e
                                 n, v);
     } else if (strcmp(n, "skip-bad-rows") == 0)
         cli->skip_bad_rows = 1;
+    else if (strcmp(n, "if-changed") == 0)
+        cli->if_changed = 1;
+    else if (strcmp(n, "no-wait") == 0)
+        cli->no_wait = 1;
+    else if (strcmp(n, "quiet") == 0)
+        cli->quiet = 1;
+    else if (strcmp(n, "verbose") == 0)
+        cli->verbose = 1;
+    else if (strcmp(n, "cron") == 0)
+        cli->cron = 1;
+    else if (strcmp(n, "on-calendar") == 0)
+        cli->on_calendar = v;
+    else if (strcmp(n, "install") == 0)
+        cli->install_dir = v;
+    else if (strcmp(n, "log-format") == 0) {
+        if (strcmp(v, "json") != 0 && strcmp(v, "text") != 0)
+            return kl_error_set(err, KL_ERR_USAGE, "--log-format takes text or json, not '%s'", v);
+        cli->log_json = strcmp(v, "json") == 0;
+    } else if (strcmp(n, "jobs") == 0) {
+        char *end;
+        unsigned long j = strtoul(v, &end, 10);
+        if (*v == '\0' || *end != '\0' || j < 1 || j > 64)
+            return kl_error_set(err, KL_ERR_USAGE, "--jobs takes a number from 1 to 64, not '%s'", v);
+        cli->jobs = (unsigned)j;
+    }
     else if (strcmp(n, "out") == 0)
         cli->out = v;
     else if (strcmp(n, "format") == 0)
         cli->format = v;
     else if (strcmp(n, "plugin-path") == 0)
         cli->plugin_path = v;
+    else if (strcmp(n, "script-path") == 0)
+        cli->script_path = v;
+    else if (strcmp(n, "lua-memory") == 0) {
+        if (!kl_cli_parse_size(v, &cli->lua_memory))
+            return kl_error_set(err, KL_ERR_USAGE,
+                                "--lua-memory takes a size in bytes such as 64M or 1G, not '%s'", v);
+    } else if (strcmp(n, "lua-instructions") == 0)
+        return kl_cli_parse_count(v, &cli->lua_instructions, err);
     return KL_OK;
 }
 

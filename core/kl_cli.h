@@ -28,10 +28,20 @@ typedef struct kl_cli {
     const char *format;        /* --format */
     const char *plugin_path;   /* --plugin-path */
     const char *script_path;   /* --script-path */
+    uint64_t lua_memory;       /* --lua-memory, 0 = default */
+    uint64_t lua_instructions; /* --lua-instructions, 0 = default */
     char delimiter;            /* --delimiter, 0 = detect */
     uint64_t max_field;        /* --max-field-size, 0 = default */
     uint64_t max_input;        /* --max-input-size, 0 = default */
     int skip_bad_rows;         /* --skip-bad-rows */
+    int if_changed;            /* --if-changed */
+    int no_wait;               /* --no-wait */
+    unsigned jobs;             /* --jobs, 0 = the number of cores */
+    int quiet, verbose;        /* --quiet, --verbose */
+    int log_json;              /* --log-format json */
+    const char *on_calendar;   /* --on-calendar */
+    int cron;                  /* --cron */
+    const char *install_dir;   /* --install */
     int help;                  /* --help */
     int version;               /* --version */
     kl_colmap maps[KL_CLI_MAX_MAPS]; /* --map */

@@ -13,6 +13,15 @@
 
 #define KL_COMPUTE_MAX_STEPS 256
 
+/* Every step there is: the plugins, then the Lua scripts. */
+static int kl_compute_registry(const kl_compute_opts *o, kl_registry *reg, kl_error *err)
+{
+    int rc = kl_registry_load(reg, o->plugin_path, err);
+    if (rc == KL_OK)
+        rc = kl_lua_load_path(reg, o->script_path, &o->lua, err);
+    return rc;
+}
+
 /* The steps to run, dependencies first. */
 typedef struct kl_plan {
     const kl_step_def *steps[KL_COMPUTE_MAX_STEPS];
@@ -238,7 +247,7 @@ int kl_compute_run(const kl_compute_opts *o, kl_error *err)
                             "(standard output takes one)");
     if (o->nnames > KL_COMPUTE_MAX_STEPS)
         return kl_error_set(err, KL_ERR_USAGE, "too many indicators");
-    if ((rc = kl_registry_load(&reg, o->plugin_path, err)) != KL_OK) {
+    if ((rc = kl_compute_registry(o, &reg, err)) != KL_OK) {
         kl_registry_free(&reg);
         return rc;
     }
@@ -290,10 +299,10 @@ static void kl_compute_print_inputs(const kl_plugin *d, FILE *out)
                 (in->flags & KL_INPUT_OPTIONAL) ? " optional" : "");
 }
 
-int kl_compute_list(const char *plugin_path, FILE *out, kl_error *err)
+int kl_compute_list(const kl_compute_opts *o, FILE *out, kl_error *err)
 {
     kl_registry reg = {0};
-    int rc = kl_registry_load(&reg, plugin_path, err);
+    int rc = kl_compute_registry(o, &reg, err);
 
     if (rc == KL_OK && reg.n == 0)
         fprintf(out, "no plugins or scripts found (see klaster help list)\n");
@@ -312,11 +321,11 @@ int kl_compute_list(const char *plugin_path, FILE *out, kl_error *err)
     return rc;
 }
 
-int kl_compute_info(const char *plugin_path, const char *name, FILE *out, kl_error *err)
+int kl_compute_info(const kl_compute_opts *o, const char *name, FILE *out, kl_error *err)
 {
     kl_registry reg = {0};
     const kl_step_def *s;
-    int rc = kl_registry_load(&reg, plugin_path, err);
+    int rc = kl_compute_registry(o, &reg, err);
 
     if (rc != KL_OK) {
         kl_registry_free(&reg);

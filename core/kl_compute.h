@@ -15,6 +15,7 @@
 
 #include "kl_csv.h"
 #include "kl_error.h"
+#include "kl_lua.h"
 #include "kl_schema.h"
 #include "kl_step.h"
 #include "kl_writer.h"
@@ -26,6 +27,8 @@ typedef struct kl_compute_opts {
     const char *out_dir;        /* NULL: standard output (one step only) */
     kl_format format;
     const char *plugin_path;    /* extra plugin folders, colon separated */
+    const char *script_path;    /* extra script folders or files, colon separated */
+    kl_lua_limits lua;          /* limits of each Lua script (0 = default) */
     kl_csv_opts csv;
     int skip_bad_rows;
     const kl_colmap *maps;
@@ -36,10 +39,11 @@ typedef struct kl_compute_opts {
 
 int kl_compute_run(const kl_compute_opts *opts, kl_error *err);
 
-/* `klaster list`: every plugin and script found, one paragraph each. */
-int kl_compute_list(const char *plugin_path, FILE *out, kl_error *err);
+/* `klaster list`: every plugin and script found, one paragraph each (only
+ * the plugin_path, script_path and lua fields of opts are read). */
+int kl_compute_list(const kl_compute_opts *opts, FILE *out, kl_error *err);
 /* `klaster info NAME`: one step in full, with its columns and their meaning. */
-int kl_compute_info(const char *plugin_path, const char *name, FILE *out, kl_error *err);
+int kl_compute_info(const kl_compute_opts *opts, const char *name, FILE *out, kl_error *err);
 
 /* Writes table t to path (NULL writer on failure) without committing:
  * the caller commits or aborts *w. */

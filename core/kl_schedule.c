@@ -14,7 +14,8 @@
 #include "klaster.h"
 #include "kl_writer.h"
 
-/* The pipeline's name: its file name without the extension. */
+/* A unit-name-safe form of the pipeline's name (or file name, without the
+ * folder and extension). */
 static void kl_schedule_name(const char *path, char *buf, size_t cap)
 {
     const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
@@ -147,7 +148,7 @@ int kl_schedule_run(const kl_schedule_opts *o, FILE *out, kl_error *err)
     exe[n] = '\0';
     memcpy(dir, pipeline, sizeof dir);
     *strrchr(dir, '/') = '\0';
-    kl_schedule_name(pipeline, name, sizeof name);
+    kl_schedule_name(o->name ? o->name : pipeline, name, sizeof name);
     if (o->cron) {
         char fields[64];
         if ((rc = kl_schedule_cron_fields(o->on_calendar, fields, sizeof fields, err)) != KL_OK)

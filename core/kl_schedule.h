@@ -15,6 +15,7 @@
 
 typedef struct kl_schedule_opts {
     const char *pipeline;     /* the pipeline file (made absolute) */
+    const char *name;         /* the pipeline's name: units are klaster-NAME.* */
     const char *on_calendar;  /* systemd OnCalendar= expression */
     int cron;                 /* print a crontab line instead */
     const char *install_dir;  /* write the unit files there instead of printing */

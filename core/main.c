@@ -9,6 +9,11 @@
 #include "klaster.h"
 #include "kl_check.h"
 #include "kl_compute.h"
+#include "kl_log.h"
+#include "kl_pipeline.h"
+#include "kl_run.h"
+#include "kl_runs.h"
+#include "kl_schedule.h"
 #include "kl_cli.h"
 #include "kl_error.h"
 
@@ -44,12 +49,22 @@ static void kl_main_warn(void *userdata, const char *step, const char *message)
     fprintf(stderr, "klaster: warning: %s: %s\n", step, message);
 }
 
+/* Where steps come from: plugin and script paths, Lua limits. */
+static void kl_main_step_opts(const kl_cli *cli, kl_compute_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->plugin_path = cli->plugin_path;
+    o->script_path = cli->script_path;
+    o->lua.memory = cli->lua_memory;
+    o->lua.instructions = cli->lua_instructions;
+}
+
 static int kl_main_compute(const kl_cli *cli, kl_error *err)
 {
     kl_compute_opts o;
     if (!cli->data_dir)
         return kl_error_set(err, KL_ERR_USAGE, "compute needs --data DIR (see klaster help compute)");
-    memset(&o, 0, sizeof o);
+    kl_main_step_opts(cli, &o);
     o.names = cli->args;
     o.nnames = cli->nargs;
     o.data_dir = cli->data_dir;
@@ -58,7 +73,6 @@ static int kl_main_compute(const kl_cli *cli, kl_error *err)
     if (!o.format)
         return kl_error_set(err, KL_ERR_USAGE, "--format takes csv, csv.gz or jsonl, not '%s'",
                             cli->format);
-    o.plugin_path = cli->plugin_path;
     kl_main_csv_opts(cli, &o.csv);
     o.skip_bad_rows = cli->skip_bad_rows;
     o.maps = cli->maps;
@@ -69,16 +83,78 @@ static int kl_main_compute(const kl_cli *cli, kl_error *err)
 
 static int kl_main_list(const kl_cli *cli, kl_error *err)
 {
+    kl_compute_opts o;
     if (cli->nargs)
         return kl_error_set(err, KL_ERR_USAGE, "list takes no arguments ('%s')", cli->args[0]);
-    return kl_compute_list(cli->plugin_path, stdout, err);
+    kl_main_step_opts(cli, &o);
+    return kl_compute_list(&o, stdout, err);
 }
 
 static int kl_main_info(const kl_cli *cli, kl_error *err)
 {
+    kl_compute_opts o;
     if (cli->nargs != 1)
         return kl_error_set(err, KL_ERR_USAGE, "info takes one NAME (see klaster list)");
-    return kl_compute_info(cli->plugin_path, cli->args[0], stdout, err);
+    kl_main_step_opts(cli, &o);
+    return kl_compute_info(&o, cli->args[0], stdout, err);
+}
+
+static int kl_main_run(const kl_cli *cli, kl_error *err)
+{
+    kl_pipeline p;
+    kl_run_opts o;
+    kl_log log;
+    int rc;
+
+    if (cli->nargs != 1)
+        return kl_error_set(err, KL_ERR_USAGE, "run takes one PIPELINE file (see klaster help run)");
+    if ((rc = kl_pipeline_load(&p, cli->args[0], err)) != KL_OK) {
+        kl_pipeline_free(&p);
+        return rc;
+    }
+    kl_log_init(&log, stderr, cli->quiet ? KL_LOG_WARN : cli->verbose ? KL_LOG_DEBUG : KL_LOG_INFO,
+                cli->log_json);
+    memset(&o, 0, sizeof o);
+    o.jobs = cli->jobs;
+    o.if_changed = cli->if_changed;
+    o.no_wait = cli->no_wait;
+    o.log = &log;
+    rc = kl_run_pipeline(&p, &o, NULL, err);
+    kl_log_destroy(&log);
+    kl_pipeline_free(&p);
+    return rc;
+}
+
+static int kl_main_history(const kl_cli *cli, kl_error *err)
+{
+    if (cli->nargs != 1)
+        return kl_error_set(err, KL_ERR_USAGE, "history takes one OUT folder (see klaster help history)");
+    return kl_runs_history(cli->args[0], stdout, err);
+}
+
+static int kl_main_schedule(const kl_cli *cli, kl_error *err)
+{
+    kl_schedule_opts o;
+    kl_pipeline p;
+    int rc;
+    if (cli->nargs != 1 || !cli->on_calendar)
+        return kl_error_set(err, KL_ERR_USAGE,
+                            "schedule takes one PIPELINE file and --on-calendar WHEN (see klaster help "
+                            "schedule)");
+    if (cli->cron && cli->install_dir)
+        return kl_error_set(err, KL_ERR_USAGE, "--cron prints a crontab line; --install is for systemd units");
+    /* Read the pipeline first: units for a broken file would fail every night. */
+    if ((rc = kl_pipeline_load(&p, cli->args[0], err)) == KL_OK) {
+        memset(&o, 0, sizeof o);
+        o.pipeline = cli->args[0];
+        o.name = p.name;
+        o.on_calendar = cli->on_calendar;
+        o.cron = cli->cron;
+        o.install_dir = cli->install_dir;
+        rc = kl_schedule_run(&o, stdout, err);
+    }
+    kl_pipeline_free(&p);
+    return rc;
 }
 
 static int kl_main_help(const kl_cli *cli, kl_error *err)
@@ -106,6 +182,9 @@ static const struct {
     {"compute", kl_main_compute},
     {"list", kl_main_list},
     {"info", kl_main_info},
+    {"run", kl_main_run},
+    {"history", kl_main_history},
+    {"schedule", kl_main_schedule},
     {"help", kl_main_help},
     {"version", kl_main_version},
 };

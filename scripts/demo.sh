@@ -1,24 +1,26 @@
 #!/bin/sh
-# demo.sh BUILD -- the main job on the bundled example data: check the
-# datasets, compute every built-in indicator and shipped script, and say
-# where the results went.  Run by `make demo`.
+# demo.sh BUILD -- the main job on the bundled example data, as an operator
+# would run it every week: check the datasets, then run the example pipeline
+# (the four built-in indicators and the shipped Lua scripts), and say where
+# the results went.  Run by `make demo`.
 set -eu
 BUILD=${1:-build}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 KLASTER="$BUILD/klaster"
-DATA=examples/uzbekistan
-OUT=${KLASTER_DEMO_OUT:-demo-output}
 
-echo "== klaster check --data $DATA"
-"$KLASTER" check --data "$DATA"
+echo "== klaster check --data examples/uzbekistan"
+"$KLASTER" check --data examples/uzbekistan
 echo
-echo "== klaster compute ... --data $DATA --out $OUT"
-steps=$("$KLASTER" list | awk '/^[a-z0-9_]+ [0-9]/ { print $1 }')
-# shellcheck disable=SC2086
-"$KLASTER" compute $steps --data "$DATA" --out "$OUT"
+echo "== klaster run examples/uzbekistan/pipeline.lua"
+"$KLASTER" run examples/uzbekistan/pipeline.lua
 echo
-echo "Results written to $ROOT/$OUT:"
-for f in "$OUT"/*; do
-    printf '  %-40s %6s rows\n' "$f" "$(($(wc -l <"$f") - 1))"
+OUT=demo-output/uzbekistan
+echo "== klaster history $OUT"
+"$KLASTER" history "$OUT"
+echo
+echo "Results of the latest run, in $ROOT/$OUT/latest/:"
+for f in "$OUT"/latest/*.csv; do
+    printf '  %-28s %6s rows\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))"
 done
+echo "  manifest.json                (inputs, steps, outputs, hashes)"

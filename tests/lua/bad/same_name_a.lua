@@ -1,0 +1,12 @@
+-- same_name_a.lua -- shares its name with same_name_b.lua
+-- expect-status: 64
+-- expect-error: two steps are named 'bad_same_name'
+-- together: bad/same_name_b.lua
+indicator {
+    name = "bad_same_name",
+    version = "1.0.0",
+    description = "first of two",
+    inputs = {firms = {"year"}},
+    columns = {{"year", "int"}},
+    compute = function(k) end,
+}
