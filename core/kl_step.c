@@ -23,6 +23,7 @@ int kl_workspace_init(kl_workspace *ws, kl_error *err)
     if (!ws->pool)
         return kl_error_oom(err, "starting a run");
     pthread_rwlock_init(&ws->lock, NULL);
+    pthread_mutex_init(&ws->group_lock, NULL);
     return KL_OK;
 }
 
@@ -67,10 +68,14 @@ int kl_workspace_add(kl_workspace *ws, kl_table *t, kl_error *err)
     return rc;
 }
 
+static void kl_ws_groupings_free(kl_workspace *ws);
+
 void kl_workspace_free(kl_workspace *ws)
 {
     if (!ws->pool)
         return;
+    kl_ws_groupings_free(ws);
+    pthread_mutex_destroy(&ws->group_lock);
     for (size_t i = 0; i < ws->n; i++)
         kl_table_free(ws->tables[i]);
     kl_free(ws->tables);
@@ -81,11 +86,23 @@ void kl_workspace_free(kl_workspace *ws)
 
 /* ---- the per-step context ---------------------------------------------- */
 
-typedef struct kl_ctx_grouping {
+typedef struct kl_ws_grouping {
     char *signature;  /* "table|key,key|require,require" */
     kl_grouping *g;
     kl_groups view;
-} kl_ctx_grouping;
+} kl_ws_grouping;
+
+static void kl_ws_groupings_free(kl_workspace *ws)
+{
+    for (size_t i = 0; i < ws->ngroupings; i++) {
+        kl_grouping_free(ws->groupings[i]->g);
+        kl_free(ws->groupings[i]->signature);
+        kl_free(ws->groupings[i]);
+    }
+    kl_free(ws->groupings);
+    ws->groupings = NULL;
+    ws->ngroupings = ws->cap_groupings = 0;
+}
 
 struct kl_ctx {
     const kl_plugin *desc;
@@ -98,8 +115,6 @@ struct kl_ctx {
     size_t nout;
     void **allocs;
     size_t nallocs, cap_allocs;
-    kl_ctx_grouping **groups; /* each allocated alone: plugins keep pointers to views */
-    size_t ngroups, cap_groups;
 };
 
 static int kl_ctx_fail(kl_ctx *ctx, int status, const char *fmt, ...) KL_PRINTF(3, 4);
@@ -242,8 +257,9 @@ static char *kl_ctx_signature(const char *table, const char *const *keys, size_t
 static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys, size_t nkeys,
                          const char *const *require, const kl_groups **out)
 {
+    kl_workspace *ws = ctx->ws;
     kl_table *t;
-    kl_ctx_grouping *cg;
+    kl_ws_grouping *cg;
     char *sig;
     int rc = kl_ctx_table(ctx, table, NULL, &t);
 
@@ -262,31 +278,36 @@ static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys
             return kl_ctx_fail(ctx, KL_ERR_USAGE, "requires %s.%s without declaring it", table, *r);
     if (!(sig = kl_ctx_signature(table, keys, nkeys, require)))
         return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory while grouping '%s'", table);
-    for (size_t i = 0; i < ctx->ngroups; i++)
-        if (strcmp(ctx->groups[i]->signature, sig) == 0) {
+    pthread_mutex_lock(&ws->group_lock);
+    for (size_t i = 0; i < ws->ngroupings; i++)
+        if (strcmp(ws->groupings[i]->signature, sig) == 0) {
+            pthread_mutex_unlock(&ws->group_lock);
             kl_free(sig);
-            *out = &ctx->groups[i]->view;
+            *out = &ws->groupings[i]->view;
             return KL_OK;
         }
-    if (ctx->ngroups == ctx->cap_groups) {
-        size_t cap = ctx->cap_groups ? ctx->cap_groups * 2 : 4;
-        kl_ctx_grouping **grown = kl_reallocarray(ctx->groups, cap, sizeof *grown);
+    if (ws->ngroupings == ws->cap_groupings) {
+        size_t cap = ws->cap_groupings ? ws->cap_groupings * 2 : 8;
+        kl_ws_grouping **grown = kl_reallocarray(ws->groupings, cap, sizeof *grown);
         if (!grown) {
+            pthread_mutex_unlock(&ws->group_lock);
             kl_free(sig);
             return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory while grouping '%s'", table);
         }
-        ctx->groups = grown;
-        ctx->cap_groups = cap;
+        ws->groupings = grown;
+        ws->cap_groupings = cap;
     }
     if (!(cg = kl_calloc(1, sizeof *cg))) {
+        pthread_mutex_unlock(&ws->group_lock);
         kl_free(sig);
         return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory while grouping '%s'", table);
     }
     cg->signature = sig;
-    pthread_rwlock_rdlock(&ctx->ws->lock); /* sorting text keys reads the pool */
+    pthread_rwlock_rdlock(&ws->lock); /* sorting text keys reads the pool */
     rc = kl_grouping_build(&cg->g, t, keys, nkeys, require, ctx->err);
-    pthread_rwlock_unlock(&ctx->ws->lock);
+    pthread_rwlock_unlock(&ws->lock);
     if (rc != KL_OK) {
+        pthread_mutex_unlock(&ws->group_lock);
         kl_free(sig);
         kl_free(cg);
         ctx->failed = 1;
@@ -300,7 +321,8 @@ static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys
     cg->view.row_group = cg->g->row_group;
     cg->view.nrows = t->nrows;
     cg->view.host_private = cg->g;
-    ctx->groups[ctx->ngroups++] = cg;
+    ws->groupings[ws->ngroupings++] = cg; /* each allocated alone: views stay put */
+    pthread_mutex_unlock(&ws->group_lock);
     *out = &cg->view;
     return KL_OK;
 }
@@ -637,12 +659,6 @@ static void kl_ctx_release(kl_ctx *ctx)
     for (size_t i = 0; i < ctx->nallocs; i++)
         kl_free(ctx->allocs[i]);
     kl_free(ctx->allocs);
-    for (size_t i = 0; i < ctx->ngroups; i++) {
-        kl_grouping_free(ctx->groups[i]->g);
-        kl_free(ctx->groups[i]->signature);
-        kl_free(ctx->groups[i]);
-    }
-    kl_free(ctx->groups);
     kl_free(ctx->out_cols);
     kl_table_free(ctx->out);
 }

@@ -28,11 +28,19 @@
  * adding a table, interning a new emitted string).  Table contents are
  * never changed once added, so columns are read without it.
  */
+struct kl_ws_grouping;
+
 typedef struct kl_workspace {
     kl_strpool *pool;     /* owned */
     kl_table **tables;    /* owned */
     size_t n, cap;
     pthread_rwlock_t lock;
+    /* Groupings are shared by every step of the run: four indicators that
+     * group firms by (year, region, cluster) build that grouping once.
+     * group_lock serialises building them. */
+    struct kl_ws_grouping **groupings;
+    size_t ngroupings, cap_groupings;
+    pthread_mutex_t group_lock;
 } kl_workspace;
 
 /* A new empty workspace with its own string pool. */
