@@ -118,6 +118,7 @@ install: $(PROG) $(PLUGINS)
 	install -m 755 $(PROG) $(DESTDIR)$(BINDIR)/klaster
 	install -m 644 core/klaster.h $(DESTDIR)$(INCDIR)/klaster.h
 	for p in $(PLUGINS); do install -m 755 $$p $(DESTDIR)$(PLUGINDIR)/; done
+	for s in scripts/*.lua; do install -m 644 $$s $(DESTDIR)$(SCRIPTDIR)/; done
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(shell sed -n 's/^#define KLASTER_VERSION "\(.*\)"/\1/p' core/klaster.h)|g' \
 		klaster.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/klaster.pc
 
