@@ -18,6 +18,7 @@
 #include "kl_alloc.h"
 #include "kl_cli.h"
 #include "kl_lua.h"
+#include "kl_number.h"
 #include "kl_sha256.h"
 
 typedef struct kl_pipeline_reader {
@@ -44,6 +45,32 @@ static char *kl_pl_resolve(const kl_pipeline_reader *r, const char *rel)
         return kl_strdup(rel);
     snprintf(buf, sizeof buf, "%s/%s", r->dir, rel);
     return kl_strdup(buf);
+}
+
+/* A colon-separated list of folders, each resolved like kl_pl_resolve. */
+static char *kl_pl_resolve_list(const kl_pipeline_reader *r, const char *list)
+{
+    char *out = NULL;
+    size_t len = 0;
+    const char *p = list;
+    for (;;) {
+        const char *colon = strchr(p, ':');
+        size_t n = colon ? (size_t)(colon - p) : strlen(p);
+        char *entry = kl_strndup(p, n), *abs = entry ? kl_pl_resolve(r, entry) : NULL;
+        char *grown = abs ? kl_realloc(out, len + strlen(abs) + 2) : NULL;
+        kl_free(entry);
+        if (!grown) {
+            kl_free(abs);
+            kl_free(out);
+            return NULL;
+        }
+        out = grown;
+        len += (size_t)sprintf(out + len, "%s%s", len ? ":" : "", abs);
+        kl_free(abs);
+        if (!colon)
+            return out;
+        p = colon + 1;
+    }
 }
 
 /* Checks that every key of the table at idx is in `allowed`. */
@@ -81,7 +108,7 @@ static char *kl_pl_text(lua_State *L, int idx)
     if (lua_isinteger(L, idx))
         snprintf(buf, sizeof buf, "%lld", (long long)lua_tointeger(L, idx));
     else
-        snprintf(buf, sizeof buf, "%.17g", (double)lua_tonumber(L, idx));
+        kl_format_num(buf, (double)lua_tonumber(L, idx)); /* shortest form: 0.1 stays 0.1 */
     return kl_strdup(buf);
 }
 
@@ -197,6 +224,13 @@ out:
     return rc;
 }
 
+/* Parameters in name order: Lua's table order differs from one process to
+ * the next, and the run's fingerprint must not. */
+static int kl_pl_cmp_param(const void *a, const void *b)
+{
+    return strcmp(((const kl_param *)a)->name, ((const kl_param *)b)->name);
+}
+
 static int kl_pl_params(lua_State *L, kl_pipeline_reader *r, kl_pipeline_step *s, const char *where,
                         kl_error *err)
 {
@@ -236,6 +270,8 @@ static int kl_pl_params(lua_State *L, kl_pipeline_reader *r, kl_pipeline_step *s
         lua_pop(L, 1);
     }
     lua_pop(L, 1);
+    if (rc == KL_OK && s->nparams > 1)
+        qsort(s->params, s->nparams, sizeof *s->params, kl_pl_cmp_param);
     return rc;
 }
 
@@ -258,6 +294,10 @@ static int kl_pl_step(lua_State *L, kl_pipeline_reader *r, size_t i, kl_error *e
         (rc = kl_pl_string(L, -1, "plugin", where, &plugin, r, err)) != KL_OK ||
         (rc = kl_pl_string(L, -1, "script", where, &script, r, err)) != KL_OK)
         goto out;
+    if (plugin && (script || (s->name && strcmp(s->name, plugin) != 0))) {
+        rc = kl_pl_fail(r, err, "%s: give a step by name, plugin or script, not several", where);
+        goto out;
+    }
     if (plugin && !s->name) {
         s->name = plugin;
         plugin = NULL;
@@ -344,14 +384,18 @@ static int kl_pl_read(lua_State *L, void *ud, kl_error *err)
         goto out;
     p->data_dir = kl_pl_resolve(r, data ? data : ".");
     if (plugin_path)
-        p->plugin_path = kl_pl_resolve(r, plugin_path);
+        p->plugin_path = kl_pl_resolve_list(r, plugin_path);
     if (script_path)
-        p->script_path = kl_pl_resolve(r, script_path);
+        p->script_path = kl_pl_resolve_list(r, script_path);
     if (!p->data_dir || (plugin_path && !p->plugin_path) || (script_path && !p->script_path)) {
         rc = kl_error_oom(err, "reading a pipeline");
         goto out;
     }
-    lua_getfield(L, -1, "skip_bad_rows");
+    if (lua_getfield(L, -1, "skip_bad_rows") != LUA_TNIL && lua_type(L, -1) != LUA_TBOOLEAN) {
+        lua_pop(L, 1);
+        rc = kl_pl_fail(r, err, "skip_bad_rows must be true or false");
+        goto out;
+    }
     p->skip_bad_rows = lua_toboolean(L, -1);
     lua_pop(L, 1);
     if (lua_getfield(L, -1, "limits") == LUA_TTABLE) {
@@ -433,6 +477,8 @@ int kl_pipeline_load(kl_pipeline *p, const char *path, kl_error *err)
     if (!realpath(path, absfile))
         return kl_error_set(err, KL_ERR_NOINPUT, "%s: cannot read the pipeline file: %s", path,
                             strerror(errno));
+    if (!(p->abspath = kl_strdup(absfile)))
+        return kl_error_oom(err, "reading a pipeline");
     if ((rc = kl_sha256_file(absfile, hex, &size, err)) != KL_OK)
         return rc;
     if (!(p->sha256 = kl_strdup(hex)))
@@ -469,6 +515,7 @@ void kl_pipeline_free(kl_pipeline *p)
     }
     kl_free(p->steps);
     kl_free(p->path);
+    kl_free(p->abspath);
     kl_free(p->name);
     kl_free(p->sha256);
     kl_free(p->data_dir);

@@ -37,7 +37,8 @@ typedef struct kl_pipeline_step {
 } kl_pipeline_step;
 
 typedef struct kl_pipeline {
-    char *path;           /* the pipeline file */
+    char *path;           /* the pipeline file, as given (for messages) */
+    char *abspath;        /* the same, absolute (for manifests) */
     char *name;
     char *sha256;         /* of the file's bytes */
     char *data_dir;       /* resolved */

@@ -25,6 +25,7 @@
 #include "kl_dataset.h"
 #include "kl_lua.h"
 #include "kl_plugin.h"
+#include "kl_report.h"
 #include "kl_runs.h"
 #include "kl_sha256.h"
 #include "kl_step.h"
@@ -184,6 +185,15 @@ static int kl_run_registry(kl_run *r, kl_error *err)
             if (r->steps[j].def == s->def)
                 return kl_error_set(err, KL_ERR_USAGE, "%s: step '%s' is listed twice", p->path,
                                     names[i]);
+        for (size_t k = 0; k < s->ps->nparams; k++) {
+            const kl_param_def *d = s->def->desc->params;
+            while (d && d->name && strcmp(d->name, s->ps->params[k].name) != 0)
+                d++;
+            if (!d || !d->name)
+                return kl_error_set(err, KL_ERR_USAGE,
+                                    "%s: step '%s' has no parameter '%s' (klaster info %s lists them)",
+                                    p->path, names[i], s->ps->params[k].name, names[i]);
+        }
     }
     r->nsteps = p->nsteps;
     return KL_OK;
@@ -429,7 +439,7 @@ static int kl_run_write_manifest(kl_run *r, const char *status, kl_error *err)
     fputs("{\n", f);
     kl_run_json_str(f, "klaster_version", KLASTER_VERSION, 1);
     kl_run_json_str(f, "run_id", r->id, 1);
-    kl_run_json_str(f, "pipeline", r->p->path, 1);
+    kl_run_json_str(f, "pipeline", r->p->abspath ? r->p->abspath : r->p->path, 1);
     kl_run_json_str(f, "pipeline_sha256", r->p->sha256, 1);
     kl_run_json_str(f, "status", status, 1);
     kl_run_json_str(f, "started", r->started, 1);
@@ -693,6 +703,27 @@ static int kl_run_write_outputs(kl_run *r, kl_error *err)
     return KL_OK;
 }
 
+/* The pipeline's `report` page, into the run folder.  A report that cannot
+ * be written is a warning: the results themselves are good. */
+static void kl_run_report(kl_run *r)
+{
+    kl_report_opts ro;
+    kl_error err;
+    char path[PATH_MAX + 300];
+    if (!r->p->report)
+        return;
+    snprintf(path, sizeof path, "%s/%s", r->dir, r->p->report);
+    memset(&ro, 0, sizeof ro);
+    ro.run_dir = r->dir;
+    ro.out_path = path;
+    ro.pipeline = r->p;
+    ro.reg = &r->reg;
+    if (kl_report_write(&ro, &err) != KL_OK)
+        kl_log_event(r->log, KL_LOG_WARN, NULL, "no report: %s", err.msg);
+    else
+        kl_log_event(r->log, KL_LOG_INFO, NULL, "report: %s", path);
+}
+
 /* ---- the run ------------------------------------------------------------ */
 
 /* The part of a run after the lock is taken. */
@@ -749,10 +780,15 @@ static int kl_run_locked(kl_run *r, kl_error *err)
         }
     }
     if (rc != KL_OK) {
+        kl_error perr;
         kl_log_event(r->log, KL_LOG_ERROR, NULL, "run %s failed; latest still points at %s", r->id,
                      have_prev ? latest : "no run");
+        /* Failed runs count toward retention too: a timer firing on a bad
+         * input must not pile up folders. */
+        kl_runs_prune(r->p->out_dir, r->p->keep, &removed, &perr);
         return rc;
     }
+    kl_run_report(r);
     if ((rc = kl_runs_publish(r->p->out_dir, r->id, err)) != KL_OK)
         return rc;
     kl_log_event(r->log, KL_LOG_INFO, NULL, "run %s succeeded in %.2f s; %s/latest points at it", r->id,

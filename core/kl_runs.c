@@ -82,7 +82,9 @@ void kl_runs_new_id(char id[KL_RUN_ID_MAX], const char *salt)
 
     clock_gettime(CLOCK_REALTIME, &ts);
     gmtime_r(&ts.tv_sec, &tm);
-    strftime(when, sizeof when, "%Y%m%dT%H%M%SZ", &tm);
+    strftime(when, sizeof when, "%Y%m%dT%H%M%S", &tm);
+    /* Milliseconds keep ids in time order even for runs a second apart. */
+    snprintf(when + strlen(when), sizeof when - strlen(when), ".%03ldZ", ts.tv_nsec / 1000000);
     /* The hash part tells apart two runs started in the same second. */
     snprintf(seed, sizeof seed, "%s|%ld|%ld|%d", salt ? salt : "", (long)ts.tv_sec, ts.tv_nsec,
              (int)getpid());
@@ -290,27 +292,42 @@ int kl_runs_history(const char *out_dir, FILE *out, kl_error *err)
     char **ids;
     size_t n;
     struct stat st;
-    int rc;
+    int rc, locked = 0;
 
     if (stat(out_dir, &st) != 0 || !S_ISDIR(st.st_mode))
         return kl_error_set(err, KL_ERR_NOINPUT, "%s: no such folder", out_dir);
     if ((rc = kl_runs_list(out_dir, &ids, &n, err)) != KL_OK)
         return rc;
     kl_runs_latest(out_dir, latest);
+    {
+        /* A "running" manifest is a run in progress only while the lock is
+         * held; otherwise that run died (kill -9, power cut). */
+        char lock[KL_PATH_MAX];
+        int fd;
+        snprintf(lock, sizeof lock, "%s/.lock", out_dir);
+        fd = open(lock, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            locked = flock(fd, LOCK_SH | LOCK_NB) != 0;
+            close(fd);
+        }
+    }
     if (n == 0)
         fprintf(out, "no runs in %s\n", out_dir);
     else
-        fprintf(out, "%-2s %-24s %-11s %10s  %s\n", "", "run", "status", "duration", "changes");
+        fprintf(out, "%-2s %-28s %-11s %10s  %s\n", "", "run", "status", "duration", "changes");
     for (size_t i = n; i-- > 0;) {
         char manifest[KL_PATH_MAX], status[64] = "incomplete", duration[64] = "-", changes[1024] = "";
         snprintf(manifest, sizeof manifest, "%s/runs/%s/manifest.json", out_dir, ids[i]);
         kl_manifest_field(manifest, "status", status, sizeof status);
-        if (kl_manifest_field(manifest, "duration_seconds", duration, sizeof duration))
+        if (kl_manifest_field(manifest, "duration_seconds", duration, sizeof duration) &&
+            strcmp(duration, "null") != 0)
             strncat(duration, " s", sizeof duration - strlen(duration) - 1);
+        else
+            memcpy(duration, "-", 2);
         kl_manifest_field(manifest, "changes", changes, sizeof changes);
-        if (strcmp(status, "running") == 0)
+        if (strcmp(status, "running") == 0 && !(locked && i == n - 1))
             memcpy(status, "interrupted", sizeof "interrupted");
-        fprintf(out, "%-2s %-24s %-11s %10s  %s\n", strcmp(ids[i], latest) == 0 ? "*" : "", ids[i],
+        fprintf(out, "%-2s %-28s %-11s %10s  %s\n", strcmp(ids[i], latest) == 0 ? "*" : "", ids[i],
                 status, duration, changes);
     }
     kl_runs_free_ids(ids, n);

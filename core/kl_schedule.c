@@ -27,24 +27,75 @@ static void kl_schedule_name(const char *path, char *buf, size_t cap)
     buf[len] = '\0';
 }
 
+/* A weekday name as systemd writes it (Mon or Monday, any case): 0-6, or -1. */
+static int kl_schedule_day(const char *p, size_t n)
+{
+    static const char *const days[] = {"Sunday", "Monday", "Tuesday", "Wednesday",
+                                       "Thursday", "Friday", "Saturday"};
+    for (int i = 0; i < 7; i++)
+        if ((n == 3 || n == strlen(days[i])) && strncasecmp(p, days[i], n) == 0)
+            return i;
+    return -1;
+}
+
+/* "Mon,Wed..Fri" -> "1,3-5"; 0 when it is not such a list. */
 static int kl_schedule_weekdays(const char *spec, size_t len, char *out, size_t cap)
 {
-    static const char *const days[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
     size_t o = 0;
     const char *p = spec, *end = spec + len;
     while (p < end) {
         const char *comma = memchr(p, ',', (size_t)(end - p));
-        size_t n = comma ? (size_t)(comma - p) : (size_t)(end - p);
-        int d = -1;
-        for (int i = 0; i < 7; i++)
-            if (n >= 3 && strncasecmp(p, days[i], 3) == 0)
-                d = i;
-        if (d < 0 || o + 3 >= cap)
-            return 0;
-        o += (size_t)snprintf(out + o, cap - o, "%s%d", o ? "," : "", d);
+        const char *item_end = comma ? comma : end;
+        const char *dots = memchr(p, '.', (size_t)(item_end - p));
+        int a, b;
+        if (dots) {
+            if (dots + 1 >= item_end || dots[1] != '.')
+                return 0;
+            a = kl_schedule_day(p, (size_t)(dots - p));
+            b = kl_schedule_day(dots + 2, (size_t)(item_end - dots - 2));
+            if (a < 0 || b < 0 || b < a || o + 8 >= cap)
+                return 0;
+            o += (size_t)snprintf(out + o, cap - o, "%s%d-%d", o ? "," : "", a, b);
+        } else {
+            a = kl_schedule_day(p, (size_t)(item_end - p));
+            if (a < 0 || o + 4 >= cap)
+                return 0;
+            o += (size_t)snprintf(out + o, cap - o, "%s%d", o ? "," : "", a);
+        }
         p = comma ? comma + 1 : end;
     }
     return o > 0;
+}
+
+/* Writes s quoted for a systemd command line: "..." with \ and " escaped
+ * and % doubled (systemd expands %-specifiers). */
+static void kl_schedule_quote_systemd(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', out);
+        if (*s == '%')
+            fputc('%', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+/* Writes s quoted for a crontab command: '...' with ' written as '\'' and %
+ * escaped (cron turns a bare % into a newline). */
+static void kl_schedule_quote_cron(FILE *out, const char *s)
+{
+    fputc('\'', out);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs("'\\''", out);
+        else if (*s == '%')
+            fputs("\\%", out);
+        else
+            fputc(*s, out);
+    }
+    fputc('\'', out);
 }
 
 int kl_schedule_cron_fields(const char *cal, char *buf, size_t cap, kl_error *err)
@@ -93,14 +144,21 @@ static void kl_schedule_service(FILE *out, const char *name, const char *exe, co
             "\n"
             "[Service]\n"
             "Type=oneshot\n"
-            "WorkingDirectory=%s\n"
-            "# Runs only when inputs, steps or klaster changed; a second run waits for the first.\n"
-            "ExecStart=%s run --if-changed %s\n"
-            "Nice=10\n"
-            "IOSchedulingClass=idle\n"
-            "# klaster's log lines carry <3>/<4>/<6> priorities the journal understands.\n"
-            "StandardError=journal\n",
-            name, dir, exe, pipeline);
+            "WorkingDirectory=",
+            name);
+    /* A path setting, not a command line: no quotes, only %% for %. */
+    for (const char *c = dir; *c; c++)
+        fputs(*c == '%' ? "%%" : (char[]){*c, 0}, out);
+    fputs("\n# Runs only when inputs, steps or klaster changed; a second run waits for the first.\n"
+          "ExecStart=", out);
+    kl_schedule_quote_systemd(out, exe);
+    fputs(" run --if-changed ", out);
+    kl_schedule_quote_systemd(out, pipeline);
+    fputs("\nNice=10\n"
+          "IOSchedulingClass=idle\n"
+          "# klaster's log lines carry <3>/<4>/<6> priorities the journal understands.\n"
+          "StandardError=journal\n",
+          out);
 }
 
 static void kl_schedule_timer(FILE *out, const char *name, const char *cal)
@@ -140,6 +198,9 @@ int kl_schedule_run(const kl_schedule_opts *o, FILE *out, kl_error *err)
     ssize_t n;
     int rc = KL_OK;
 
+    for (const char *c = o->on_calendar; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            return kl_error_set(err, KL_ERR_USAGE, "--on-calendar must be one line of text");
     if (!realpath(o->pipeline, pipeline))
         return kl_error_set(err, KL_ERR_NOINPUT, "%s: %s", o->pipeline, strerror(errno));
     n = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -156,8 +217,14 @@ int kl_schedule_run(const kl_schedule_opts *o, FILE *out, kl_error *err)
         fprintf(out,
                 "# klaster pipeline %s: runs only when inputs, steps or klaster changed;\n"
                 "# --quiet keeps cron's mail to warnings and errors.\n"
-                "%s cd %s && %s run --if-changed --quiet %s\n",
-                name, fields, dir, exe, pipeline);
+                "%s cd ",
+                name, fields);
+        kl_schedule_quote_cron(out, dir);
+        fputs(" && ", out);
+        kl_schedule_quote_cron(out, exe);
+        fputs(" run --if-changed --quiet ", out);
+        kl_schedule_quote_cron(out, pipeline);
+        fputc('\n', out);
         return KL_OK;
     }
     snprintf(unit, sizeof unit, "klaster-%s", name);

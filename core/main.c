@@ -4,6 +4,7 @@
  * stderr and the exit status.  Nothing else happens here.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "klaster.h"
@@ -11,9 +12,11 @@
 #include "kl_compute.h"
 #include "kl_log.h"
 #include "kl_pipeline.h"
+#include "kl_report.h"
 #include "kl_run.h"
 #include "kl_runs.h"
 #include "kl_schedule.h"
+#include "kl_alloc.h"
 #include "kl_cli.h"
 #include "kl_error.h"
 
@@ -108,18 +111,22 @@ static int kl_main_run(const kl_cli *cli, kl_error *err)
 
     if (cli->nargs != 1)
         return kl_error_set(err, KL_ERR_USAGE, "run takes one PIPELINE file (see klaster help run)");
-    if ((rc = kl_pipeline_load(&p, cli->args[0], err)) != KL_OK) {
-        kl_pipeline_free(&p);
-        return rc;
-    }
     kl_log_init(&log, stderr, cli->quiet ? KL_LOG_WARN : cli->verbose ? KL_LOG_DEBUG : KL_LOG_INFO,
                 cli->log_json);
-    memset(&o, 0, sizeof o);
-    o.jobs = cli->jobs;
-    o.if_changed = cli->if_changed;
-    o.no_wait = cli->no_wait;
-    o.log = &log;
-    rc = kl_run_pipeline(&p, &o, NULL, err);
+    if ((rc = kl_pipeline_load(&p, cli->args[0], err)) == KL_OK) {
+        memset(&o, 0, sizeof o);
+        o.jobs = cli->jobs;
+        o.if_changed = cli->if_changed;
+        o.no_wait = cli->no_wait;
+        o.log = &log;
+        rc = kl_run_pipeline(&p, &o, NULL, err);
+    }
+    if (rc != KL_OK && log.format != KL_LOG_TEXT && err->msg[0]) {
+        /* In JSON or the journal, the failure is a log event in that shape
+         * (so shippers and `journalctl -p err` see it), not a plain line. */
+        kl_log_event(&log, KL_LOG_ERROR, NULL, "%s", err->msg);
+        err->msg[0] = '\0';
+    }
     kl_log_destroy(&log);
     kl_pipeline_free(&p);
     return rc;
@@ -157,6 +164,21 @@ static int kl_main_schedule(const kl_cli *cli, kl_error *err)
     return rc;
 }
 
+static int kl_main_report(const kl_cli *cli, kl_error *err)
+{
+    kl_report_opts o;
+    if (cli->nargs != 1 || !cli->out)
+        return kl_error_set(err, KL_ERR_USAGE,
+                            "report takes one RUN_DIR and -o FILE.html (see klaster help report)");
+    memset(&o, 0, sizeof o);
+    o.run_dir = cli->args[0];
+    o.out_path = cli->out;
+    o.plugin_path = cli->plugin_path;
+    o.script_path = cli->script_path;
+    o.data_dir = cli->data_dir;
+    return kl_report_write(&o, err);
+}
+
 static int kl_main_help(const kl_cli *cli, kl_error *err)
 {
     if (cli->nargs == 0) {
@@ -185,6 +207,7 @@ static const struct {
     {"run", kl_main_run},
     {"history", kl_main_history},
     {"schedule", kl_main_schedule},
+    {"report", kl_main_report},
     {"help", kl_main_help},
     {"version", kl_main_version},
 };
@@ -219,5 +242,10 @@ int main(int argc, char **argv)
     if (rc != KL_OK && err.msg[0])
         fprintf(stderr, "klaster: %s\n", err.msg);
     kl_cli_clear(&cli);
+#ifdef KL_FAULT_INJECTION
+    /* For `make torture`: how many allocations this run made. */
+    if (getenv("KLASTER_ALLOC_REPORT"))
+        fprintf(stderr, "klaster: allocations: %lu\n", kl_alloc_count());
+#endif
     return rc;
 }

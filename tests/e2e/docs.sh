@@ -99,7 +99,7 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     for f in service timer; do
         real <"examples/schedule/klaster-uzbekistan.$f" >"$TMP/verify/klaster-uzbekistan.$f"
     done
-    grep -qF "ExecStart=$PROG run" "$TMP/verify/klaster-uzbekistan.service" &&
+    grep -qF "ExecStart=\"$PROG\" run" "$TMP/verify/klaster-uzbekistan.service" &&
         ok schedule-verify-uses-real-program || fail schedule-verify-uses-real-program
     # verify may complain about unrelated units of this machine: only lines
     # naming klaster count

@@ -160,7 +160,7 @@ expect_status run-missing-pipeline 66 "$KLASTER" run "$TMP/nope.lua"
 # --- schedule ------------------------------------------------------------------------
 expect_status schedule-systemd 0 "$KLASTER" schedule "$TMP/good.lua" --on-calendar 'Mon *-*-* 03:00'
 expect_grep schedule-oneshot "Type=oneshot" "$TMP/out"
-expect_grep schedule-if-changed "run --if-changed $TMP/good.lua" "$TMP/out"
+expect_grep schedule-if-changed "run --if-changed \"$TMP/good.lua\"" "$TMP/out"
 expect_grep schedule-calendar "OnCalendar=Mon *-*-* 03:00" "$TMP/out"
 expect_grep schedule-persistent "Persistent=true" "$TMP/out"
 mkdir "$TMP/units"
@@ -171,7 +171,15 @@ if command -v systemd-analyze >/dev/null 2>&1; then
     else grep -q "klaster-good" "$TMP/verify" && fail schedule-units-verify "$(cat "$TMP/verify")" || ok schedule-units-verify; fi
 fi
 expect_status schedule-cron 0 "$KLASTER" schedule "$TMP/good.lua" --on-calendar 'Mon,Thu *-*-* 03:30' --cron
-expect_grep schedule-cron-line "30 3 * * 1,4 cd $TMP && " "$TMP/out"
-expect_grep schedule-cron-if-changed "run --if-changed --quiet $TMP/good.lua" "$TMP/out"
+expect_grep schedule-cron-line "30 3 * * 1,4 cd '$TMP' && " "$TMP/out"
+expect_grep schedule-cron-if-changed "run --if-changed --quiet '$TMP/good.lua'" "$TMP/out"
+expect_status schedule-cron-range 0 "$KLASTER" schedule "$TMP/good.lua" --on-calendar 'Mon..Fri *-*-* 06:15' --cron
+expect_grep schedule-cron-range-line "15 6 * * 1-5 cd" "$TMP/out"
+expect_status schedule-cron-bad-day 64 "$KLASTER" schedule "$TMP/good.lua" --on-calendar 'Monxyz *-*-* 06:15' --cron
+expect_status schedule-calendar-one-line 64 "$KLASTER" schedule "$TMP/good.lua" --on-calendar "$(printf 'daily\n[Service]')"
+mkdir -p "$TMP/with space"
+cp "$TMP/good.lua" "$TMP/with space/p%1.lua"
+expect_status schedule-odd-path 0 "$KLASTER" schedule "$TMP/with space/p%1.lua" --on-calendar daily
+expect_grep schedule-odd-path-quoted "run --if-changed \"$TMP/with space/p%%1.lua\"" "$TMP/out"
 expect_status schedule-cron-unsupported 64 "$KLASTER" schedule "$TMP/good.lua" --on-calendar '*-*-01 03:00' --cron
 finish
