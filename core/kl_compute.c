@@ -180,32 +180,13 @@ int kl_compute_write_table(const kl_table *t, const char *path, kl_format fmt, k
     return KL_OK;
 }
 
-static int kl_compute_mkdir(const char *dir, kl_error *err)
-{
-    char path[4096];
-    size_t len = strlen(dir);
-    if (len >= sizeof path)
-        return kl_error_set(err, KL_ERR_CANTCREAT, "%s: path too long", dir);
-    memcpy(path, dir, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        path[i] = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot create folder: %s", path,
-                                strerror(errno));
-        path[i] = dir[i];
-    }
-    return KL_OK;
-}
-
 /* Writes every named result, then commits them all (or none). */
 static int kl_compute_publish(const kl_compute_opts *o, kl_workspace *ws, kl_error *err)
 {
     kl_writer *writers[KL_COMPUTE_MAX_STEPS] = {0};
     int rc = KL_OK;
 
-    if (o->out_dir && (rc = kl_compute_mkdir(o->out_dir, err)) != KL_OK)
+    if (o->out_dir && (rc = kl_mkdir_p(o->out_dir, err)) != KL_OK)
         return rc;
     for (size_t i = 0; i < o->nnames && rc == KL_OK; i++) {
         char path[4096];

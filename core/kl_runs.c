@@ -17,27 +17,9 @@
 
 #include "kl_alloc.h"
 #include "kl_sha256.h"
+#include "kl_writer.h"
 
 #define KL_PATH_MAX 4096
-
-static int kl_runs_mkdirs(const char *dir, kl_error *err)
-{
-    char path[KL_PATH_MAX];
-    size_t len = strlen(dir);
-    if (len >= sizeof path)
-        return kl_error_set(err, KL_ERR_CANTCREAT, "%s: path too long", dir);
-    memcpy(path, dir, len + 1);
-    for (size_t i = 1; i <= len; i++) {
-        if (path[i] != '/' && path[i] != '\0')
-            continue;
-        path[i] = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
-            return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot create folder: %s", path,
-                                strerror(errno));
-        path[i] = dir[i];
-    }
-    return KL_OK;
-}
 
 int kl_runs_lock(const char *out_dir, int wait, int *fd, kl_error *err)
 {
@@ -45,7 +27,7 @@ int kl_runs_lock(const char *out_dir, int wait, int *fd, kl_error *err)
     int rc;
 
     *fd = -1;
-    if ((rc = kl_runs_mkdirs(out_dir, err)) != KL_OK)
+    if ((rc = kl_mkdir_p(out_dir, err)) != KL_OK)
         return rc;
     snprintf(path, sizeof path, "%s/.lock", out_dir);
     *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
@@ -98,7 +80,7 @@ int kl_runs_create(const char *out_dir, const char *id, char *path, size_t cap, 
 {
     if ((size_t)snprintf(path, cap, "%s/runs/%s", out_dir, id) >= cap)
         return kl_error_set(err, KL_ERR_CANTCREAT, "%s: path too long", out_dir);
-    return kl_runs_mkdirs(path, err);
+    return kl_mkdir_p(path, err);
 }
 
 int kl_runs_latest(const char *out_dir, char id[KL_RUN_ID_MAX])

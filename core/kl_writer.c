@@ -698,3 +698,22 @@ int kl_write_file_atomic(const char *path, const void *data, size_t len, kl_erro
     kl_out_discard(&o);
     return rc;
 }
+
+int kl_mkdir_p(const char *dir, kl_error *err)
+{
+    char path[4096];
+    size_t len = strlen(dir);
+    if (len >= sizeof path)
+        return kl_error_set(err, KL_ERR_CANTCREAT, "%s: path too long", dir);
+    memcpy(path, dir, len + 1);
+    for (size_t i = 1; i <= len; i++) {
+        if (path[i] != '/' && path[i] != '\0')
+            continue;
+        path[i] = '\0';
+        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+            return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot create folder: %s", path,
+                                strerror(errno));
+        path[i] = dir[i];
+    }
+    return KL_OK;
+}

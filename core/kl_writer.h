@@ -49,6 +49,10 @@ int kl_writer_commit(kl_writer *w, kl_error *err);
 /* Gives up: removes the temporary file; frees w.  NULL is a no-op. */
 void kl_writer_abort(kl_writer *w);
 
+/* Creates folder dir and any missing parents (mkdir -p);
+ * KL_ERR_CANTCREAT naming the folder that could not be made. */
+int kl_mkdir_p(const char *dir, kl_error *err);
+
 /*
  * Writes a whole small file (e.g. a manifest) atomically the same way.
  */
