@@ -24,6 +24,7 @@ enum {
     KL_CMD_RUN = 1 << 4,
     KL_CMD_HISTORY = 1 << 5,
     KL_CMD_SCHEDULE = 1 << 6,
+    KL_CMD_REPORT = 1 << 7,
     KL_CMD_DATA = KL_CMD_CHECK | KL_CMD_COMPUTE
 };
 
@@ -80,6 +81,17 @@ static const kl_cli_command kl_cli_commands[] = {
      "OnCalendar syntax, e.g. 'Mon *-*-* 03:00' or 'daily'), or with --cron the\n"
      "equivalent crontab line; both use `klaster run --if-changed`.  --install DIR\n"
      "writes the two unit files into DIR (e.g. /etc/systemd/system)."},
+    {"report", KL_CMD_REPORT, "klaster report RUN_DIR -o FILE.html [--data DIR]",
+     "Writes one self-contained HTML page (no network, no external files; prints\n"
+     "on A4) from a run folder such as OUT/latest: a headline table per region for\n"
+     "the latest year with the change since the year before, a bar chart across\n"
+     "regions and small-multiple line charts per cluster for each mission\n"
+     "indicator, the cluster efficiency ranking with each cluster's stage and type,\n"
+     "data quality (as klaster check reports it), the run's provenance, and every\n"
+     "indicator's definition as its plugin or script describes itself.  The data\n"
+     "folder, plugin path and script path default to those of the pipeline file\n"
+     "the run's manifest names.  A pipeline's `report` setting makes klaster run\n"
+     "write it into every run folder (docs/report.md)."},
     {"help", 0, "klaster help [COMMAND]", "Shows the overall help, or one command's help."},
     {"version", 0, "klaster version", "Prints klaster's version and plugin ABI version."},
 };
@@ -92,7 +104,7 @@ typedef struct kl_cli_option {
 } kl_cli_option;
 
 static const kl_cli_option kl_cli_options[] = {
-    {"data", "DIR", KL_CMD_DATA, "folder holding the datasets"},
+    {"data", "DIR", KL_CMD_DATA | KL_CMD_REPORT, "folder holding the datasets"},
     {"map", "DATASET.COLUMN=NAME", KL_CMD_DATA,
      "read canonical COLUMN of DATASET from your column NAME\n"
      "        (repeatable), e.g. --map firms.employees=headcount"},
@@ -114,11 +126,13 @@ static const kl_cli_option kl_cli_options[] = {
     {"on-calendar", "WHEN", KL_CMD_SCHEDULE, "systemd OnCalendar expression, e.g. 'Mon *-*-* 03:00'"},
     {"cron", NULL, KL_CMD_SCHEDULE, "print a crontab line instead of systemd units"},
     {"install", "DIR", KL_CMD_SCHEDULE, "write the service and timer files into DIR"},
-    {"out", "DIR", KL_CMD_COMPUTE, "folder for the results (created if missing)"},
+    {"out", "DIR", KL_CMD_COMPUTE | KL_CMD_REPORT,
+     "folder for the results (created if missing); for report, the HTML file\n"
+     "        (also -o FILE)"},
     {"format", "FORMAT", KL_CMD_COMPUTE, "csv (default), csv.gz or jsonl"},
-    {"plugin-path", "DIRS", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO,
+    {"plugin-path", "DIRS", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO | KL_CMD_REPORT,
      "extra plugin folders, separated by ':'"},
-    {"script-path", "DIRS", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO,
+    {"script-path", "DIRS", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO | KL_CMD_REPORT,
      "extra Lua script folders or .lua files, separated by ':'"},
     {"lua-memory", "BYTES", KL_CMD_COMPUTE | KL_CMD_LIST | KL_CMD_INFO,
      "memory each Lua script may use (default 256M; suffixes K, M, G)"},
@@ -335,6 +349,13 @@ int kl_cli_parse(kl_cli *cli, int argc, char **argv, kl_error *err)
         } else if (!only_args && a[0] == '-' && a[1] == '-') {
             if (kl_cli_long_option(cli, argc, argv, &i, used, &nused, err) != KL_OK)
                 return err->status;
+        } else if (!only_args && strcmp(a, "-o") == 0) { /* short for --out */
+            const kl_cli_option *o = kl_cli_find_option("out", 3);
+            if (i + 1 >= argc)
+                return kl_error_set(err, KL_ERR_USAGE, "option -o needs a value (FILE)");
+            if (nused < KL_CLI_MAX_ARGS)
+                used[nused++] = o;
+            cli->out = argv[++i];
         } else if (!only_args && a[0] == '-' && a[1] != '\0') {
             return kl_error_set(err, KL_ERR_USAGE, "unknown option '%s' (see klaster --help)", a);
         } else if (!cli->command) {

@@ -24,3 +24,6 @@ for f in "$OUT"/latest/*.csv; do
     printf '  %-28s %6s rows\n' "$(basename "$f")" "$(($(wc -l <"$f") - 1))"
 done
 echo "  manifest.json                (inputs, steps, outputs, hashes)"
+echo
+echo "Report (open in any browser; self-contained, prints on A4):"
+echo "  $ROOT/$OUT/latest/report.html"

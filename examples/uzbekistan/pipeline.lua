@@ -26,4 +26,5 @@ pipeline {
     { name = "shift_share" },
   },
   output = { dir = "../../demo-output/uzbekistan", format = "csv", keep = 10 },
+  report = "report.html",                   -- the HTML report, in each run folder
 }
