@@ -5,6 +5,8 @@
 #   make test       install missing Debian packages, build, run every test
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make bench      speed and memory figures against their baselines
+#   make torture    every allocation failing in turn, under ASan (slow; not in test)
+#   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (60) each (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (headers, pkg-config, plugins)
 #   make clean
 #
@@ -111,6 +113,36 @@ asan: deps
 bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
+
+# The allocation-failure sweep (tests/torture/run.sh): a fault-injection
+# build under ASan+UBSan, then each representative command with its Nth
+# allocation failing, for every N (TORTURE_STRIDE=S: every Sth).
+TORTURE_BUILD ?= $(BUILD)-torture
+.PHONY: torture fuzz fuzz-build
+torture: deps
+	@$(MAKE) --no-print-directory BUILD=$(TORTURE_BUILD) SANITIZE=address,undefined \
+		EXTRA_CFLAGS=-DKL_FAULT_INJECTION all
+	@sh tests/torture/run.sh $(TORTURE_BUILD)
+
+# libFuzzer harnesses (tests/fuzz/): the library built with clang and
+# ASan+UBSan plus fuzzer coverage, each harness run FUZZ_SECONDS seconds over
+# its seeds and the kept regression inputs.  New corpus entries go to
+# $(FUZZ_BUILD)/corpus-NAME; crashes to $(FUZZ_BUILD)/crash-NAME-*.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD ?= $(BUILD)-fuzz
+FUZZ_CC ?= clang
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZERS = $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) FUZZ_BUILD=$(FUZZ_BUILD) CC=$(FUZZ_CC) SANITIZE= \
+		EXTRA_CFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" LDFLAGS="$(FUZZ_SAN)" $(FUZZ_BUILD)/libklaster.a
+	@$(MAKE) --no-print-directory FUZZ_BUILD=$(FUZZ_BUILD) fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+fuzz-build: $(FUZZERS)
+$(FUZZ_BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_common.h $(FUZZ_BUILD)/libklaster.a
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -std=c11 -D_GNU_SOURCE -g -O1 -Wall -Wextra -Werror $(FUZZ_SAN) -fsanitize=fuzzer \
+		$(DEP_CFLAGS) -Icore $< $(FUZZ_BUILD)/libklaster.a $(DEP_LIBS) -ldl -lm -pthread -o $@
 
 install: $(PROG) $(PLUGINS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(INCDIR) $(DESTDIR)$(PLUGINDIR) \

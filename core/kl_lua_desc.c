@@ -266,7 +266,7 @@ static void kl_lua_desc_column(lua_State *L, int e, lua_Integer i, kl_column_def
 static void kl_lua_desc_columns(lua_State *L, int t, kl_lua_script *s)
 {
     int idx;
-    lua_Integer n;
+    lua_Integer n = 0; /* luaL_error does not return; clang cannot tell */
 
     if (kl_lua_desc_get(L, t, "columns") != LUA_TTABLE || (n = (lua_Integer)lua_rawlen(L, -1)) == 0)
         luaL_error(L, "indicator: field 'columns' must list the output columns, e.g. "

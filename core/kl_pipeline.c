@@ -24,6 +24,11 @@
 typedef struct kl_pipeline_reader {
     kl_pipeline *p;
     char dir[PATH_MAX]; /* the pipeline file's folder, absolute */
+    /* The readers' temporary strings live here, not in C locals: a Lua
+     * error (out of memory inside lua_getfield) longjmps past a function's
+     * cleanup, and kl_pipeline_load then frees whatever was left. */
+    char *data, *plugin_path, *script_path, *ds_path, *ds_delim, *step_script, *step_plugin,
+        *out_dir, *out_format;
 } kl_pipeline_reader;
 
 static int kl_pl_fail(kl_pipeline_reader *r, kl_error *err, const char *fmt, ...) KL_PRINTF(3, 4);
@@ -151,7 +156,7 @@ static int kl_pl_dataset(lua_State *L, kl_pipeline_reader *r, const char *name, 
     static const char *const keys[] = {"path", "delimiter", "map", NULL};
     kl_pipeline *p = r->p;
     kl_pipeline_dataset *d;
-    char where[64], *path = NULL, *delim = NULL;
+    char where[64];
     int rc = KL_OK;
 
     if (!kl_schema_find(name))
@@ -171,17 +176,17 @@ static int kl_pl_dataset(lua_State *L, kl_pipeline_reader *r, const char *name, 
     if (lua_type(L, -1) != LUA_TTABLE)
         return kl_pl_fail(r, err, "%s must be a file name or a table", where);
     if ((rc = kl_pl_known_keys(L, -1, keys, where, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "path", where, &path, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "delimiter", where, &delim, r, err)) != KL_OK)
+        (rc = kl_pl_string(L, -1, "path", where, &r->ds_path, r, err)) != KL_OK ||
+        (rc = kl_pl_string(L, -1, "delimiter", where, &r->ds_delim, r, err)) != KL_OK)
         goto out;
-    if (path && !(d->path = kl_pl_resolve(r, path))) {
+    if (r->ds_path && !(d->path = kl_pl_resolve(r, r->ds_path))) {
         rc = kl_error_oom(err, "reading a pipeline");
         goto out;
     }
-    if (delim) {
-        if (strcmp(delim, ",") == 0 || strcmp(delim, ";") == 0)
-            d->delimiter = delim[0];
-        else if (strcmp(delim, "tab") == 0 || strcmp(delim, "\t") == 0)
+    if (r->ds_delim) {
+        if (strcmp(r->ds_delim, ",") == 0 || strcmp(r->ds_delim, ";") == 0)
+            d->delimiter = r->ds_delim[0];
+        else if (strcmp(r->ds_delim, "tab") == 0 || strcmp(r->ds_delim, "\t") == 0)
             d->delimiter = '\t';
         else {
             rc = kl_pl_fail(r, err, "%s.delimiter must be ',', ';' or 'tab'", where);
@@ -219,8 +224,10 @@ static int kl_pl_dataset(lua_State *L, kl_pipeline_reader *r, const char *name, 
     }
     lua_pop(L, 1);
 out:
-    kl_free(path);
-    kl_free(delim);
+    kl_free(r->ds_path);
+    r->ds_path = NULL;
+    kl_free(r->ds_delim);
+    r->ds_delim = NULL;
     return rc;
 }
 
@@ -279,7 +286,7 @@ static int kl_pl_step(lua_State *L, kl_pipeline_reader *r, size_t i, kl_error *e
 {
     static const char *const keys[] = {"name", "plugin", "script", "params", NULL};
     kl_pipeline_step *s = &r->p->steps[i];
-    char where[64], *script = NULL, *plugin = NULL;
+    char where[64];
     int rc;
 
     snprintf(where, sizeof where, "steps[%zu]", i + 1);
@@ -291,18 +298,18 @@ static int kl_pl_step(lua_State *L, kl_pipeline_reader *r, size_t i, kl_error *e
         return kl_pl_fail(r, err, "%s must be a step name or a table", where);
     if ((rc = kl_pl_known_keys(L, -1, keys, where, r, err)) != KL_OK ||
         (rc = kl_pl_string(L, -1, "name", where, &s->name, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "plugin", where, &plugin, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "script", where, &script, r, err)) != KL_OK)
+        (rc = kl_pl_string(L, -1, "plugin", where, &r->step_plugin, r, err)) != KL_OK ||
+        (rc = kl_pl_string(L, -1, "script", where, &r->step_script, r, err)) != KL_OK)
         goto out;
-    if (plugin && (script || (s->name && strcmp(s->name, plugin) != 0))) {
+    if (r->step_plugin && (r->step_script || (s->name && strcmp(s->name, r->step_plugin) != 0))) {
         rc = kl_pl_fail(r, err, "%s: give a step by name, plugin or script, not several", where);
         goto out;
     }
-    if (plugin && !s->name) {
-        s->name = plugin;
-        plugin = NULL;
+    if (r->step_plugin && !s->name) {
+        s->name = r->step_plugin;
+        r->step_plugin = NULL;
     }
-    if (script && !(s->script = kl_pl_resolve(r, script))) {
+    if (r->step_script && !(s->script = kl_pl_resolve(r, r->step_script))) {
         rc = kl_error_oom(err, "reading a pipeline");
         goto out;
     }
@@ -313,8 +320,10 @@ static int kl_pl_step(lua_State *L, kl_pipeline_reader *r, size_t i, kl_error *e
     }
     rc = kl_pl_params(L, r, s, where, err);
 out:
-    kl_free(script);
-    kl_free(plugin);
+    kl_free(r->step_script);
+    r->step_script = NULL;
+    kl_free(r->step_plugin);
+    r->step_plugin = NULL;
     return rc;
 }
 
@@ -322,7 +331,6 @@ static int kl_pl_output(lua_State *L, kl_pipeline_reader *r, kl_error *err)
 {
     static const char *const keys[] = {"dir", "format", "keep", NULL};
     kl_pipeline *p = r->p;
-    char *dir = NULL, *format = NULL;
     int rc;
 
     if (lua_getfield(L, -1, "output") != LUA_TTABLE) {
@@ -330,20 +338,20 @@ static int kl_pl_output(lua_State *L, kl_pipeline_reader *r, kl_error *err)
         return kl_pl_fail(r, err, "needs output = { dir = \"...\" } (where runs are written)");
     }
     if ((rc = kl_pl_known_keys(L, -1, keys, "output", r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "dir", "output", &dir, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "format", "output", &format, r, err)) != KL_OK)
+        (rc = kl_pl_string(L, -1, "dir", "output", &r->out_dir, r, err)) != KL_OK ||
+        (rc = kl_pl_string(L, -1, "format", "output", &r->out_format, r, err)) != KL_OK)
         goto out;
-    if (!dir) {
+    if (!r->out_dir) {
         rc = kl_pl_fail(r, err, "output.dir is missing");
         goto out;
     }
-    if (!(p->out_dir = kl_pl_resolve(r, dir))) {
+    if (!(p->out_dir = kl_pl_resolve(r, r->out_dir))) {
         rc = kl_error_oom(err, "reading a pipeline");
         goto out;
     }
-    p->format = format ? kl_format_from_name(format) : KL_FORMAT_CSV;
+    p->format = r->out_format ? kl_format_from_name(r->out_format) : KL_FORMAT_CSV;
     if (!p->format) {
-        rc = kl_pl_fail(r, err, "output.format must be csv, csv.gz or jsonl, not '%s'", format);
+        rc = kl_pl_fail(r, err, "output.format must be csv, csv.gz or jsonl, not '%s'", r->out_format);
         goto out;
     }
     if (lua_getfield(L, -1, "keep") != LUA_TNIL) {
@@ -357,8 +365,10 @@ static int kl_pl_output(lua_State *L, kl_pipeline_reader *r, kl_error *err)
     lua_pop(L, 1);
 out:
     lua_pop(L, 1);
-    kl_free(dir);
-    kl_free(format);
+    kl_free(r->out_dir);
+    r->out_dir = NULL;
+    kl_free(r->out_format);
+    r->out_format = NULL;
     return rc;
 }
 
@@ -372,22 +382,21 @@ static int kl_pl_read(lua_State *L, void *ud, kl_error *err)
                                              "lua_instructions", NULL};
     kl_pipeline_reader *r = ud;
     kl_pipeline *p = r->p;
-    char *data = NULL, *plugin_path = NULL, *script_path = NULL;
     int rc;
 
     if ((rc = kl_pl_known_keys(L, -1, keys, "pipeline{}", r, err)) != KL_OK ||
         (rc = kl_pl_string(L, -1, "name", "pipeline", &p->name, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "data", "pipeline", &data, r, err)) != KL_OK ||
+        (rc = kl_pl_string(L, -1, "data", "pipeline", &r->data, r, err)) != KL_OK ||
         (rc = kl_pl_string(L, -1, "report", "pipeline", &p->report, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "plugin_path", "pipeline", &plugin_path, r, err)) != KL_OK ||
-        (rc = kl_pl_string(L, -1, "script_path", "pipeline", &script_path, r, err)) != KL_OK)
+        (rc = kl_pl_string(L, -1, "plugin_path", "pipeline", &r->plugin_path, r, err)) != KL_OK ||
+        (rc = kl_pl_string(L, -1, "script_path", "pipeline", &r->script_path, r, err)) != KL_OK)
         goto out;
-    p->data_dir = kl_pl_resolve(r, data ? data : ".");
-    if (plugin_path)
-        p->plugin_path = kl_pl_resolve_list(r, plugin_path);
-    if (script_path)
-        p->script_path = kl_pl_resolve_list(r, script_path);
-    if (!p->data_dir || (plugin_path && !p->plugin_path) || (script_path && !p->script_path)) {
+    p->data_dir = kl_pl_resolve(r, r->data ? r->data : ".");
+    if (r->plugin_path)
+        p->plugin_path = kl_pl_resolve_list(r, r->plugin_path);
+    if (r->script_path)
+        p->script_path = kl_pl_resolve_list(r, r->script_path);
+    if (!p->data_dir || (r->plugin_path && !p->plugin_path) || (r->script_path && !p->script_path)) {
         rc = kl_error_oom(err, "reading a pipeline");
         goto out;
     }
@@ -443,6 +452,7 @@ static int kl_pl_read(lua_State *L, void *ud, kl_error *err)
     }
     p->nsteps = lua_rawlen(L, -1);
     if (!(p->steps = kl_calloc(p->nsteps, sizeof *p->steps))) {
+        p->nsteps = 0; /* kl_pipeline_free walks steps[0..nsteps) */
         lua_pop(L, 1);
         rc = kl_error_oom(err, "reading a pipeline");
         goto out;
@@ -456,9 +466,12 @@ static int kl_pl_read(lua_State *L, void *ud, kl_error *err)
     if (rc == KL_OK)
         rc = kl_pl_output(L, r, err);
 out:
-    kl_free(data);
-    kl_free(plugin_path);
-    kl_free(script_path);
+    kl_free(r->data);
+    r->data = NULL;
+    kl_free(r->plugin_path);
+    r->plugin_path = NULL;
+    kl_free(r->script_path);
+    r->script_path = NULL;
     return rc;
 }
 
@@ -488,6 +501,16 @@ int kl_pipeline_load(kl_pipeline *p, const char *path, kl_error *err)
     if (slash)
         *(slash == r.dir ? slash + 1 : slash) = '\0';
     rc = kl_lua_run_config(absfile, p->path, "pipeline", kl_pl_read, &r, err);
+    /* what a Lua error jumped past */
+    kl_free(r.data);
+    kl_free(r.plugin_path);
+    kl_free(r.script_path);
+    kl_free(r.ds_path);
+    kl_free(r.ds_delim);
+    kl_free(r.step_script);
+    kl_free(r.step_plugin);
+    kl_free(r.out_dir);
+    kl_free(r.out_format);
     if (rc == KL_OK && !p->name) {
         const char *base = strrchr(absfile, '/') ? strrchr(absfile, '/') + 1 : absfile;
         if (!(p->name = kl_strndup(base, strcspn(base, "."))))

@@ -2,10 +2,12 @@
 # install-deps.sh -- installs the Debian packages klaster needs to build and
 # test, if any is missing.  Run by `make demo`, `make test` and CI, so a fresh
 # Debian machine needs nothing installed by hand.  Needs root (or sudo) only
-# when something is actually missing.
+# when something is actually missing.  KLASTER_EXTRA_PACKAGES adds packages;
+# KLASTER_WITH_VALGRIND=1 adds valgrind (CI runs the demo under it).
 set -eu
 
 packages="gcc make libc6-dev pkg-config liblua5.4-dev zlib1g-dev ${KLASTER_EXTRA_PACKAGES:-}"
+[ "${KLASTER_WITH_VALGRIND:-0}" = 1 ] && packages="$packages valgrind"
 
 missing=""
 for p in $packages; do

@@ -1,0 +1,1 @@
+pipeline { data = "d", steps = { "jobs_created" }, output = { dir = "o" } }
