@@ -46,15 +46,33 @@ KL_CFLAGS = -std=c11 -D_GNU_SOURCE -Wall -Wextra -Werror -pthread -fPIC \
 KL_LDFLAGS = $(SAN_FLAGS) -pthread $(LDFLAGS)
 KL_LIBS = $(DEP_LIBS) -ldl -lm
 
-# The library: every core file but the program's main.
-CORE_SRCS = $(filter-out core/main.c,$(wildcard core/*.c))
+# The library: every subsystem, as a file pair each (the program's main
+# only parses arguments and dispatches).
+CORE_SRCS = \
+	core/kl_alloc.c core/kl_error.c \
+	core/kl_source.c core/kl_csv.c core/kl_number.c \
+	core/kl_strpool.c core/kl_table.c core/kl_group.c \
+	core/kl_schema.c core/kl_dataset.c core/kl_check.c \
+	core/kl_writer.c core/kl_sha256.c core/kl_log.c \
+	core/kl_plugin.c core/kl_step.c core/kl_compute.c \
+	core/kl_lua.c core/kl_lua_api.c core/kl_lua_config.c core/kl_lua_desc.c \
+	core/kl_lua_group.c core/kl_lua_path.c \
+	core/kl_pipeline.c core/kl_run.c core/kl_runs.c core/kl_schedule.c \
+	core/kl_fmt.c core/kl_svg.c core/kl_report.c \
+	core/kl_cli.c
 CORE_OBJS = $(CORE_SRCS:%.c=$(BUILD)/%.o)
 PROG_OBJS = $(BUILD)/core/main.o
-UNIT_SRCS = $(wildcard tests/unit/*.c)
+UNIT_SRCS = \
+	tests/unit/runner.c tests/unit/test_source.c tests/unit/test_csv.c \
+	tests/unit/test_number.c tests/unit/test_strpool.c tests/unit/test_table.c \
+	tests/unit/test_group.c tests/unit/test_dataset.c tests/unit/test_writer.c \
+	tests/unit/test_sha256.c tests/unit/test_lua.c tests/unit/test_report.c
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
-PLUGIN_SRCS = $(wildcard plugins/*.c)
+PLUGIN_SRCS = plugins/jobs_created.c plugins/budget_revenue.c plugins/innovation_activity.c \
+	plugins/export_diversification.c
 PLUGINS = $(PLUGIN_SRCS:plugins/%.c=$(BUILD)/plugins/%.so)
-TOOL_SRCS = $(wildcard scripts/*.c) $(wildcard bench/*.c) $(wildcard tests/tools/*.c)
+TOOL_SRCS = scripts/gen_dataset.c bench/inflate_floor.c bench/measure.c bench/bench_read.c \
+	bench/bench_lua.c tests/tools/csvcmp.c
 TOOLS = $(TOOL_SRCS:%.c=$(BUILD)/%)
 
 LIB = $(BUILD)/libklaster.a

@@ -42,7 +42,7 @@ raw_mb=$(awk -v b="$(field bytes_out "$floor_line")" 'BEGIN { printf "%.0f", b /
 
 "$BUILD/bench/measure" --best-of "$RUNS" "$BUILD/bench/bench_read" "$DATA/firms.csv.gz" \
     >"$TMP/read.out" 2>"$TMP/read.err"
-read_line=$(cat "$TMP/read.out")
+read_line=$(tail -1 "$TMP/read.out")
 read_s=$(field seconds "$(cat "$TMP/read.err")")
 read_rss=$(field max_rss_kb "$(cat "$TMP/read.err")")
 echo
