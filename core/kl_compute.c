@@ -68,65 +68,24 @@ static int kl_plan_add(kl_plan *p, const kl_registry *reg, const kl_step_def *de
     return KL_OK;
 }
 
-/* Appends the comma-separated columns of `list` to want[] without repeats. */
-static int kl_want_add_list(const char **want, size_t *n, size_t cap, const kl_schema *s,
-                            const char *list, const char *step, kl_error *err)
-{
-    const char *p = list;
-    while (*p) {
-        const char *end = strchr(p, ',');
-        size_t len;
-        const kl_schema_col *found = NULL;
-        while (*p == ' ')
-            p++;
-        len = end ? (size_t)(end - p) : strlen(p);
-        while (len && p[len - 1] == ' ')
-            len--;
-        for (size_t c = 0; c < s->ncols; c++)
-            if (strlen(s->cols[c].name) == len && strncmp(s->cols[c].name, p, len) == 0)
-                found = &s->cols[c];
-        if (!found && len)
-            return kl_error_set(err, KL_ERR_USAGE, "step '%s' reads %s.%.*s, which is not a "
-                                "column of dataset '%s'", step, s->name, (int)len, p, s->name);
-        if (found) {
-            size_t i = 0;
-            while (i < *n && strcmp(want[i], found->name) != 0)
-                i++;
-            if (i == *n && *n + 1 < cap)
-                want[(*n)++] = found->name;
-        }
-        if (!end)
-            break;
-        p = end + 1;
-    }
-    return KL_OK;
-}
-
 /* Loads dataset s for the planned steps, if any of them reads it. */
 static int kl_compute_load_dataset(const kl_compute_opts *o, const kl_plan *plan, const kl_schema *s,
                                    kl_workspace *ws, kl_error *err)
 {
     const char *want[KL_SCHEMA_MAX_COLS + 1];
-    size_t nwant = 0;
-    int readers = 0, required = 0;
+    const kl_plugin *descs[KL_COMPUTE_MAX_STEPS];
+    int readers, required;
     char *path = NULL;
     kl_table *t = NULL;
     kl_load_opts lo;
     int rc;
 
     for (size_t i = 0; i < plan->n; i++)
-        for (const kl_input_def *in = plan->steps[i]->desc->inputs; in->table; in++) {
-            if (strcmp(in->table, s->name) != 0)
-                continue;
-            readers++;
-            required |= !(in->flags & KL_INPUT_OPTIONAL);
-            if (kl_want_add_list(want, &nwant, KL_SCHEMA_MAX_COLS, s, in->columns,
-                                 plan->steps[i]->desc->name, err) != KL_OK)
-                return err->status;
-        }
+        descs[i] = plan->steps[i]->desc;
+    if ((rc = kl_dataset_wanted(s, descs, plan->n, want, &readers, &required, err)) != KL_OK)
+        return rc;
     if (!readers)
         return KL_OK;
-    want[nwant] = NULL;
     rc = kl_dataset_find(o->data_dir, s->name, &path, err);
     if (rc == KL_ERR_NOINPUT && !required) {
         kl_error_clear(err);
