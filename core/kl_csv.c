@@ -58,6 +58,12 @@ struct kl_csv {
     size_t nfields, fcap;
     int state;
     kl_error ferr; /* the error, repeated by every call once FAILED */
+    /* Batches (kl_csv_next_batch): the current record's fields go to
+     * fields[base...]; row_start and row_lines describe the records so far. */
+    size_t base;
+    size_t *row_start;
+    uint64_t *row_lines;
+    size_t bcap;
     kl_csv_scan scan;       /* kept from record to record until a refill */
     unsigned char cls[256]; /* 1 for the bytes the scan marks (without SSE2) */
 };
@@ -349,7 +355,7 @@ static void kl_csv_unquote(kl_field *fl)
  */
 static void kl_csv_unterminate(kl_csv *csv, size_t nf, char *cur)
 {
-    kl_field *fields = csv->fields;
+    kl_field *fields = csv->fields + csv->base;
 
     for (size_t i = 0; i < nf; i++) {
         char *start = (char *)fields[i].ptr - (fields[i].quoted ? 1 : 0);
@@ -367,7 +373,7 @@ static inline void kl_csv_finish(kl_csv *csv, size_t nf, int has_dq, char *p, ui
                                  int pending_lf)
 {
     if (has_dq)
-        for (size_t i = 0; i < nf; i++)
+        for (size_t i = csv->base; i < csv->base + nf; i++)
             if (csv->fields[i].quoted == 2)
                 kl_csv_unquote(&csv->fields[i]);
     csv->row_line = csv->line;
@@ -388,10 +394,10 @@ static inline int kl_csv_parse(kl_csv *csv)
     const size_t max_field = csv->max_field;
     char *const end = csv->buf + csv->end;
     char *p = csv->buf + csv->pos, *ls = p;
-    kl_field *fields = csv->fields;
-    uint64_t *cols = csv->cols;
+    kl_field *fields = csv->fields + csv->base;
+    uint64_t *cols = csv->cols + csv->base;
     uint64_t line = csv->line;
-    size_t nf = 0, fcap = csv->fcap;
+    size_t nf = 0, fcap = csv->fcap - csv->base;
     kl_csv_scan sc = csv->scan; /* NULs written since are marked bytes too */
     int has_dq = 0, r = KL_CSV_RECORD;
 
@@ -406,9 +412,9 @@ static inline int kl_csv_parse(kl_csv *csv)
         if (nf == fcap) {
             if (kl_csv_grow_fields(csv) != 0)
                 return KL_CSV_ERROR;
-            fields = csv->fields;
-            cols = csv->cols;
-            fcap = csv->fcap;
+            fields = csv->fields + csv->base;
+            cols = csv->cols + csv->base;
+            fcap = csv->fcap - csv->base;
         }
         cols[nf] = (uint64_t)(f - ls) + 1;
         /* The scan is at f: the next mark ends the field, unless it is a
@@ -465,8 +471,11 @@ static inline int kl_csv_parse(kl_csv *csv)
 }
 
 /* Skips line ends (blank lines) before the next record.  Returns 1 when a
- * record starts at buf + pos, 0 at the end of the input, -1 on error. */
-static inline int kl_csv_skip_blank(kl_csv *csv)
+ * record starts at buf + pos, 0 at the end of the input, -1 on error, and
+ * KL_CSV_WAIT when the buffer is used up but may_refill is 0 (records
+ * handed out in a batch still point into it). */
+#define KL_CSV_WAIT 2
+static inline int kl_csv_skip_blank(kl_csv *csv, int may_refill)
 {
     for (;;) {
         char *p = csv->buf + csv->pos, *end = csv->buf + csv->end;
@@ -488,6 +497,8 @@ static inline int kl_csv_skip_blank(kl_csv *csv)
         }
         if (csv->eof)
             return 0;
+        if (!may_refill)
+            return KL_CSV_WAIT;
         if (kl_csv_refill(csv) != 0)
             return -1;
     }
@@ -546,7 +557,7 @@ static int kl_csv_start(kl_csv *csv, char delim)
         return -1;
     if (csv->end >= 3 && memcmp(csv->buf, "\xEF\xBB\xBF", 3) == 0)
         csv->pos = 3;
-    r = kl_csv_skip_blank(csv);
+    r = kl_csv_skip_blank(csv, 1);
     if (r < 0)
         return -1;
     if (r == 0) {
@@ -621,7 +632,7 @@ int kl_csv_next_row(kl_csv *csv, const kl_field **fields, size_t *nfields, kl_er
     if (csv->state != KL_CSV_LIVE)
         return kl_csv_finished(csv, err);
     for (;;) {
-        r = kl_csv_skip_blank(csv);
+        r = kl_csv_skip_blank(csv, 1);
         if (r <= 0)
             break;
         r = kl_csv_parse(csv);
@@ -652,21 +663,114 @@ uint64_t kl_csv_field_column(const kl_csv *csv, size_t i)
     return i < csv->nfields ? csv->cols[i] : 0;
 }
 
-uint64_t kl_csv_field_line(const kl_csv *csv, size_t i)
+/* The line field i of a record starting on `line` starts on.  Only quoted
+ * fields hold line breaks, and they keep them as they were (CRLF, LF or
+ * CR), so the parse's count can be redone here on demand instead of costing
+ * every field a store. */
+static uint64_t kl_csv_line_of(const kl_field *fields, uint64_t line, size_t i)
 {
-    uint64_t line = csv->row_line;
-
-    if (i >= csv->nfields)
-        return 0;
-    /* Only quoted fields hold line breaks, and they keep them as they were
-     * (CRLF, LF or CR), so the parse's count can be redone here on demand
-     * instead of costing every field a store. */
     for (size_t k = 0; k < i; k++) {
-        const kl_field *f = &csv->fields[k];
+        const kl_field *f = &fields[k];
         for (uint32_t j = 0; f->quoted && j < f->len; j++)
             line += f->ptr[j] == '\r' || (f->ptr[j] == '\n' && (j == 0 || f->ptr[j - 1] != '\r'));
     }
     return line;
+}
+
+uint64_t kl_csv_field_line(const kl_csv *csv, size_t i)
+{
+    return i < csv->nfields ? kl_csv_line_of(csv->fields, csv->row_line, i) : 0;
+}
+
+/* ---- batches ------------------------------------------------------------------------- */
+
+static int kl_csv_batch_room(kl_csv *csv, size_t rows)
+{
+    size_t *start;
+    uint64_t *lines;
+
+    if (rows + 1 <= csv->bcap)
+        return 0;
+    if (!(start = kl_reallocarray(csv->row_start, rows + 1, sizeof *start)))
+        return -1;
+    csv->row_start = start;
+    if (!(lines = kl_reallocarray(csv->row_lines, rows + 1, sizeof *lines)))
+        return -1;
+    csv->row_lines = lines;
+    csv->bcap = rows + 1;
+    return 0;
+}
+
+int kl_csv_next_batch(kl_csv *csv, size_t max_rows, kl_csv_batch *b, kl_error *err)
+{
+    size_t n = 0, total;
+    int r = KL_CSV_RECORD;
+
+    memset(b, 0, sizeof *b);
+    if (csv->state != KL_CSV_LIVE)
+        return kl_csv_finished(csv, err);
+    if (max_rows == 0)
+        max_rows = 1;
+    if (kl_csv_batch_room(csv, max_rows) != 0) {
+        kl_error_oom(&csv->ferr, "reading a batch of records");
+        r = KL_CSV_ERROR;
+        max_rows = 0;
+    }
+    csv->base = 0;
+    while (n < max_rows) {
+        /* Refilling moves the buffer: only before the first record. */
+        r = kl_csv_skip_blank(csv, n == 0);
+        if (r == KL_CSV_WAIT) {
+            r = KL_CSV_RECORD;
+            break;
+        }
+        if (r <= 0)
+            break;
+        r = kl_csv_parse(csv);
+        if (r == KL_CSV_PARTIAL) {
+            if (n > 0) {
+                r = KL_CSV_RECORD; /* parsed again after the refill, next call */
+                break;
+            }
+            if (kl_csv_refill(csv) != 0) {
+                r = KL_CSV_ERROR;
+                break;
+            }
+            continue;
+        }
+        if (r != KL_CSV_RECORD)
+            break;
+        csv->row_start[n] = csv->base;
+        csv->row_lines[n] = csv->row_line;
+        csv->base += csv->nfields;
+        n++;
+    }
+    total = csv->base;
+    csv->base = 0;
+    csv->nfields = 0; /* the single-record accessors describe no record now */
+    if (r != KL_CSV_RECORD) /* the end or an error: reported after these rows */
+        csv->state = r == 0 ? KL_CSV_ENDED : KL_CSV_FAILED;
+    if (n == 0)
+        return kl_csv_finished(csv, err);
+    csv->row_start[n] = total;
+    b->nrows = n;
+    b->fields = csv->fields;
+    b->start = csv->row_start;
+    b->lines = csv->row_lines;
+    b->cols = csv->cols;
+    return 1;
+}
+
+uint64_t kl_csv_batch_column(const kl_csv_batch *b, size_t row, size_t i)
+{
+    return i < kl_csv_batch_nfields(b, row) ? b->cols[b->start[row] + i] : 0;
+}
+
+uint64_t kl_csv_batch_field_line(const kl_csv_batch *b, size_t row, size_t i)
+{
+    if (i >= kl_csv_batch_nfields(b, row))
+        return 0;
+    return kl_csv_line_of(b->fields + b->start[row], b->lines[row], i);
 }
 
 int kl_csv_is_gzip(const kl_csv *csv)
@@ -697,5 +801,7 @@ void kl_csv_close(kl_csv *csv)
     kl_free(csv->buf);
     kl_free(csv->fields);
     kl_free(csv->cols);
+    kl_free(csv->row_start);
+    kl_free(csv->row_lines);
     kl_free(csv);
 }

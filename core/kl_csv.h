@@ -59,6 +59,47 @@ int kl_csv_open(kl_csv **out, const char *path, const kl_csv_opts *opts, kl_erro
  */
 int kl_csv_next_row(kl_csv *csv, const kl_field **fields, size_t *nfields, kl_error *err);
 
+/*
+ * Records in batches: the loader's fast path, which converts a column at a
+ * time over many rows instead of a row at a time.  Row r's fields are
+ * fields[start[r]] .. fields[start[r + 1] - 1] (rows may differ in length:
+ * the reader does not check shapes), it started on line lines[r], and
+ * cols[start[r] + i] is the 1-based column of its field i.  Everything points
+ * into the reader and stays valid until the next call to kl_csv_next_batch(),
+ * kl_csv_next_row() or kl_csv_close().
+ */
+typedef struct kl_csv_batch {
+    size_t nrows;
+    const kl_field *fields;
+    const size_t *start;  /* nrows + 1 offsets into fields and cols */
+    const uint64_t *lines;
+    const uint64_t *cols;
+} kl_csv_batch;
+
+/*
+ * Reads up to max_rows records (fewer at the end of the reader's buffer or
+ * of the input).  Returns 1 with *b filled, 0 at the end of the input, -1 on
+ * error (err set as for kl_csv_next_row).  An error or the end found after
+ * some records is returned by the next call, so every record before a bad
+ * one is delivered first.  Mixing with kl_csv_next_row() is allowed.
+ */
+int kl_csv_next_batch(kl_csv *csv, size_t max_rows, kl_csv_batch *b, kl_error *err);
+
+static inline size_t kl_csv_batch_nfields(const kl_csv_batch *b, size_t row)
+{
+    return b->start[row + 1] - b->start[row];
+}
+
+static inline const kl_field *kl_csv_batch_field(const kl_csv_batch *b, size_t row, size_t i)
+{
+    return &b->fields[b->start[row] + i];
+}
+
+/* Column and line of field i of row `row`, as kl_csv_field_column() and
+ * kl_csv_field_line() for a single record; 0 when i is out of range. */
+uint64_t kl_csv_batch_column(const kl_csv_batch *b, size_t row, size_t i);
+uint64_t kl_csv_batch_field_line(const kl_csv_batch *b, size_t row, size_t i);
+
 /* 1-based line on which the record last returned started.  Errors from the
  * source (truncated gzip, read error...) come back as "NAME:LINE: ..." with
  * the line the reader had reached. */

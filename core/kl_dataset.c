@@ -31,7 +31,7 @@ typedef struct kl_load_col {
     char last[KL_LOAD_TEXT_CACHE];
 } kl_load_col;
 
-/* One converted cell waiting for the rest of its row. */
+/* One converted cell (the row-at-a-time path that explains a bad row). */
 typedef struct kl_staged {
     int missing;
     union {
@@ -42,31 +42,23 @@ typedef struct kl_staged {
 } kl_staged;
 
 /*
- * Text cells the previous-cell cache cannot answer (firm ids: a million
- * distinct strings) are looked up a few rows late.  A row waits in a small
- * window with its text copied and the hash table slot already requested
- * (kl_strpool_prefetch); when it leaves the window the slot is in cache.
- * The cache miss of one lookup thus overlaps with parsing the next rows
- * instead of stalling each row in turn.
+ * Rows are converted in batches, one column at a time: each column's loop
+ * is short and predictable (one parser, one destination array), and a text
+ * column's hash table lookups are prefetched several rows ahead so that the
+ * cache misses of a million distinct firm ids overlap instead of stalling
+ * each row in turn.  Cells go straight into the columns; a row found bad is
+ * dropped afterwards (skip) or fails the load, with its message worked out
+ * again by the row-at-a-time path, in row order.
  */
-#define KL_LOAD_WINDOW 16          /* rows in flight; a power of two */
-#define KL_LOAD_MAX_PENDING 8      /* deferred text cells per row */
-
-typedef struct kl_pending_text {
-    uint32_t col;                  /* index into kl_loader.cols */
-    uint32_t len;
-    uint32_t hash;
-    uint32_t field;                /* field index, for messages */
-    uint64_t column;               /* byte column, for messages */
-    char bytes[KL_LOAD_TEXT_CACHE];
-} kl_pending_text;
-
-typedef struct kl_window_row {
-    uint64_t line;
-    size_t npending;
-    kl_pending_text pending[KL_LOAD_MAX_PENDING];
-    kl_staged staged[KL_SCHEMA_MAX_COLS];
-} kl_window_row;
+#define KL_LOAD_BATCH 512
+/* How many lookups ahead each prefetch level runs (see kl_strpool_prefetch). */
+#define KL_LOAD_AHEAD_SLOT 24
+#define KL_LOAD_AHEAD_PTR 16
+#define KL_LOAD_AHEAD_BYTES 8
+/* Text cell markers during a batch: never real codes (the pool stops far
+ * below them). */
+#define KL_LOAD_SAME UINT32_MAX          /* as the row before */
+#define KL_LOAD_PENDING (UINT32_MAX - 1) /* to be interned */
 
 typedef struct kl_loader {
     const kl_schema *schema;
@@ -78,10 +70,13 @@ typedef struct kl_loader {
     size_t nfields;              /* cells per record, from the header */
     kl_load_col cols[KL_SCHEMA_MAX_COLS];
     size_t ncols;
-    kl_window_row *window;       /* [KL_LOAD_WINDOW] rows waiting for text codes */
-    size_t win_head, win_count;  /* oldest row, rows waiting */
-    kl_window_row *cur;          /* the row being converted (a window slot) */
     size_t reserved;             /* rows the columns have room for */
+    /* The batch being loaded. */
+    const kl_csv_batch *batch;
+    size_t nbad;                 /* rows of the batch marked in bad[] */
+    uint8_t bad[KL_LOAD_BATCH];
+    uint32_t pend_row[KL_LOAD_BATCH]; /* text cells to intern: row, hash */
+    uint32_t pend_hash[KL_LOAD_BATCH];
 } kl_loader;
 
 #define KL_LOAD_RESERVE_STEP 65536
@@ -271,12 +266,22 @@ static const char *kl_load_type_word(const kl_schema_col *def)
     return def->type == KL_TYPE_INT ? "an integer" : "a number";
 }
 
-/* Converts field f of wanted column lc into st; on a bad value returns
- * KL_ERR_DATA with the message in err (the caller decides fail or skip). */
-static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t fi, const kl_field *f,
-                           kl_staged *st, kl_error *err)
+/* ---- explaining a bad row (the slow path) ------------------------------ */
+
+/* The line and column of field fi of batch row r, for messages. */
+#define KL_LOAD_WHERE(ld, r, fi)                                                   \
+    kl_csv_name((ld)->csv), (unsigned long long)(ld)->batch->lines[r],            \
+        (unsigned long long)kl_csv_batch_column((ld)->batch, (r), (fi))
+
+/* Converts cell fi of batch row r for wanted column lc into st, one cell at a
+ * time; on a bad value returns KL_ERR_DATA with the message in err.  Only
+ * used to explain a row the column loops found bad, so it must find the same
+ * faults they do. */
+static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t r, kl_staged *st, kl_error *err)
 {
     const kl_schema_col *def = lc->def;
+    const kl_field *f = kl_csv_batch_field(ld->batch, r, lc->field);
+    size_t fi = lc->field;
     kl_num_status ns;
     char shown[128];
 
@@ -285,35 +290,13 @@ static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t fi, const kl_f
     case KL_TYPE_TEXT:
         if (f->len == 0) {
             st->missing = 1;
-            st->v.code = KL_STR_MISSING;
             break;
         }
-        if (f->len == lc->last_len && memcmp(f->ptr, lc->last, f->len) == 0) {
-            st->v.code = lc->last_code;
-            return KL_OK;
-        }
-        if (f->len < KL_LOAD_TEXT_CACHE && ld->cur->npending < KL_LOAD_MAX_PENDING) {
-            kl_pending_text *pt = &ld->cur->pending[ld->cur->npending++];
-            pt->col = (uint32_t)(lc - ld->cols);
-            pt->len = f->len;
-            pt->field = (uint32_t)fi;
-            pt->column = kl_csv_field_column(ld->csv, fi);
-            memcpy(pt->bytes, f->ptr, f->len);
-            pt->hash = kl_strpool_prefetch(ld->pool, pt->bytes, pt->len);
-            return KL_OK;
-        }
         st->v.code = kl_strpool_intern(ld->pool, f->ptr, f->len, err);
-        if (st->v.code != UINT32_MAX && f->len < KL_LOAD_TEXT_CACHE) {
-            memcpy(lc->last, f->ptr, f->len);
-            lc->last_len = f->len;
-            lc->last_code = st->v.code;
-        }
         if (st->v.code == UINT32_MAX) {
             if (err->status != KL_ERR_DATA)
                 return err->status;
-            return kl_error_prefix(err, "%s:%llu:%llu: column '%s'", kl_csv_name(ld->csv),
-                                   (unsigned long long)kl_csv_row_line(ld->csv),
-                                   (unsigned long long)kl_csv_field_column(ld->csv, fi),
+            return kl_error_prefix(err, "%s:%llu:%llu: column '%s'", KL_LOAD_WHERE(ld, r, fi),
                                    def->name);
         }
         return KL_OK;
@@ -329,138 +312,310 @@ static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t fi, const kl_f
             return KL_OK;
         if (ns == KL_NUM_EMPTY) {
             st->missing = 1;
-            st->v.i = 0;
             break;
         }
         kl_load_quote_value(shown, sizeof shown, f->ptr, f->len);
         return kl_error_set(
             err, KL_ERR_DATA, "%s:%llu:%llu: column '%s': expected %s, got %s%s",
-            kl_csv_name(ld->csv), (unsigned long long)kl_csv_row_line(ld->csv),
-            (unsigned long long)kl_csv_field_column(ld->csv, fi), def->name,
-            kl_load_type_word(def), shown,
+            KL_LOAD_WHERE(ld, r, fi), def->name, kl_load_type_word(def), shown,
             ns == KL_NUM_RANGE            ? " (out of range)"
             : ns == KL_NUM_DECIMAL_COMMA ? " (a decimal comma: write 1.5, not 1,5)"
                                           : "");
     }
     if (st->missing && (def->flags & KL_COL_NONEMPTY))
         return kl_error_set(err, KL_ERR_DATA, "%s:%llu:%llu: column '%s' must not be empty",
-                            kl_csv_name(ld->csv), (unsigned long long)kl_csv_row_line(ld->csv),
-                            (unsigned long long)kl_csv_field_column(ld->csv, fi), def->name);
+                            KL_LOAD_WHERE(ld, r, fi), def->name);
     return KL_OK;
 }
 
-static int kl_load_reserve(kl_loader *ld, kl_error *err)
+/* Sets err to what is wrong with batch row r (KL_ERR_DATA), or returns
+ * another status when explaining itself fails (out of memory). */
+static int kl_load_explain(kl_loader *ld, size_t r, kl_error *err)
 {
-    for (size_t c = 0; c < ld->ncols; c++) {
-        kl_col *col = ld->cols[c].col;
-        size_t width = col->type == KL_TYPE_NUM ? sizeof(double)
-                       : col->type == KL_TYPE_INT ? (size_t)col->int_width
-                                                  : sizeof(uint32_t);
-        if (kl_col_reserve(col, KL_LOAD_RESERVE_STEP, err) != KL_OK)
-            return err->status;
-        /* Map the pages the next rows will fill in one go (see kl_prefault). */
-        kl_prefault((char *)col->data + col->n * width, KL_LOAD_RESERVE_STEP * width);
-    }
-    ld->reserved += KL_LOAD_RESERVE_STEP;
-    return KL_OK;
-}
+    size_t nf = kl_csv_batch_nfields(ld->batch, r);
+    kl_staged st;
 
-static int kl_load_append(kl_loader *ld, const kl_window_row *wr, kl_error *err)
-{
-    size_t row = ld->table->nrows;
-    if (row == ld->reserved && kl_load_reserve(ld, err) != KL_OK)
-        return err->status;
-    for (size_t c = 0; c < ld->ncols; c++) {
-        kl_col *col = ld->cols[c].col;
-        const kl_staged *st = &wr->staged[c];
-        if (st->missing) {
-            if (kl_col_push_missing(col, err) != KL_OK)
-                return err->status;
-            continue;
-        }
-        switch (col->type) {
-        case KL_TYPE_INT:
-            if (kl_col_push_int(col, st->v.i, err) != KL_OK)
-                return err->status;
-            break;
-        case KL_TYPE_NUM:
-            kl_col_push_num(col, st->v.n);
-            break;
-        case KL_TYPE_TEXT:
-            kl_col_push_code(col, st->v.code);
-            break;
-        }
-    }
-    ld->table->nrows = row + 1;
-    return kl_table_note_line(ld->table, row, wr->line, err);
-}
-
-/* The oldest waiting row leaves the window: its text cells get their codes
- * (the slots were prefetched when it came in) and it joins the table. */
-static int kl_load_window_pop(kl_loader *ld, kl_error *err)
-{
-    kl_window_row *wr = &ld->window[ld->win_head];
-    ld->win_head = (ld->win_head + 1) & (KL_LOAD_WINDOW - 1);
-    ld->win_count--;
-    for (size_t i = 0; i < wr->npending; i++) {
-        kl_pending_text *pt = &wr->pending[i];
-        kl_load_col *lc = &ld->cols[pt->col];
-        uint32_t code = kl_strpool_intern_hashed(ld->pool, pt->bytes, pt->len, pt->hash, err);
-        if (code == UINT32_MAX) {
-            char msg[KL_ERROR_MSG_MAX];
-            if (err->status != KL_ERR_DATA)
-                return err->status;
-            memcpy(msg, err->msg, sizeof msg);
-            return kl_load_bad_row(ld, err, "%s:%llu:%llu: column '%s': %s", kl_csv_name(ld->csv),
-                                   (unsigned long long)wr->line, (unsigned long long)pt->column,
-                                   lc->def->name, msg);
-        }
-        wr->staged[pt->col].v.code = code;
-        memcpy(lc->last, pt->bytes, pt->len);
-        lc->last_len = pt->len;
-        lc->last_code = code;
-    }
-    return kl_load_append(ld, wr, err);
-}
-
-/* Empties the window (at the end of the input). */
-static int kl_load_window_drain(kl_loader *ld, kl_error *err)
-{
-    while (ld->win_count > 0)
-        if (kl_load_window_pop(ld, err) != KL_OK)
-            return err->status;
-    return KL_OK;
-}
-
-/* Handles one data record; KL_OK also when the row was skipped. */
-static int kl_load_row(kl_loader *ld, const kl_field *f, size_t nf, kl_error *err)
-{
-    if (ld->rep)
-        ld->rep->rows_read++;
     if (nf != ld->nfields) {
         size_t at = nf > ld->nfields ? ld->nfields : (nf ? nf - 1 : 0);
-        return kl_load_bad_row(ld, err, "%s:%llu:%llu: expected %zu cells (as in the header), found %zu",
-                               kl_csv_name(ld->csv), (unsigned long long)kl_csv_row_line(ld->csv),
-                               (unsigned long long)kl_csv_field_column(ld->csv, at), ld->nfields,
-                               nf);
+        return kl_error_set(err, KL_ERR_DATA,
+                            "%s:%llu:%llu: expected %zu cells (as in the header), found %zu",
+                            KL_LOAD_WHERE(ld, r, at), ld->nfields, nf);
     }
-    if (ld->win_count == KL_LOAD_WINDOW && kl_load_window_pop(ld, err) != KL_OK)
-        return err->status;
-    ld->cur = &ld->window[(ld->win_head + ld->win_count) & (KL_LOAD_WINDOW - 1)];
-    ld->cur->npending = 0;
-    ld->cur->line = kl_csv_row_line(ld->csv);
     for (size_t c = 0; c < ld->ncols; c++) {
-        size_t fi = ld->cols[c].field;
-        int rc = kl_load_convert(ld, &ld->cols[c], fi, &f[fi], &ld->cur->staged[c], err);
-        if (rc == KL_ERR_DATA) {
-            char msg[KL_ERROR_MSG_MAX];
-            memcpy(msg, err->msg, sizeof msg);
-            return kl_load_bad_row(ld, err, "%s", msg);
-        }
+        int rc = kl_load_convert(ld, &ld->cols[c], r, &st, err);
         if (rc != KL_OK)
             return rc;
     }
-    ld->win_count++; /* the row waits for its text codes */
+    return kl_error_set(err, KL_ERR_INTERNAL, "%s:%llu: row rejected without a reason",
+                        kl_csv_name(ld->csv), (unsigned long long)ld->batch->lines[r]);
+}
+
+/* ---- the column loops ---------------------------------------------------- */
+
+static inline void kl_load_mark_bad(kl_loader *ld, size_t r)
+{
+    ld->nbad += !ld->bad[r];
+    ld->bad[r] = 1;
+}
+
+static int kl_load_reserve(kl_loader *ld, size_t rows, kl_error *err)
+{
+    while (ld->table->nrows + rows > ld->reserved) {
+        for (size_t c = 0; c < ld->ncols; c++) {
+            kl_col *col = ld->cols[c].col;
+            size_t width = kl_col_cell_size(col);
+            if (kl_col_reserve(col, ld->reserved - col->n + KL_LOAD_RESERVE_STEP, err) != KL_OK)
+                return err->status;
+            /* Map the pages the next rows will fill in one go (see kl_prefault). */
+            kl_prefault((char *)col->data + ld->reserved * width, KL_LOAD_RESERVE_STEP * width);
+        }
+        ld->reserved += KL_LOAD_RESERVE_STEP;
+    }
+    return KL_OK;
+}
+
+/* A NUM column over the batch, into data[n0 ...]. */
+static int kl_load_num_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_error *err)
+{
+    const kl_csv_batch *b = ld->batch;
+    kl_col *col = lc->col;
+    double *dst = (double *)col->data + n0;
+    const int nonempty = (lc->def->flags & KL_COL_NONEMPTY) != 0;
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        const kl_field *f;
+        kl_num_status ns;
+        if (ld->bad[r]) { /* maybe not even this many cells */
+            dst[r] = 0.0;
+            continue;
+        }
+        f = kl_csv_batch_field(b, r, lc->field);
+        if (kl_parse_num_plain(f->ptr, f->len, &dst[r]))
+            continue;
+        ns = kl_parse_num(f->ptr, f->len, &dst[r]);
+        if (ns == KL_NUM_OK)
+            continue;
+        dst[r] = 0.0;
+        if (ns != KL_NUM_EMPTY || nonempty)
+            kl_load_mark_bad(ld, r);
+        else if (kl_col_set_missing(col, n0 + r, err) != KL_OK)
+            return err->status;
+    }
+    return KL_OK;
+}
+
+/* An INT column over the batch; widens the column when a value needs it. */
+static int kl_load_int_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_error *err)
+{
+    const kl_csv_batch *b = ld->batch;
+    kl_col *col = lc->col;
+    const int nonempty = (lc->def->flags & KL_COL_NONEMPTY) != 0;
+    const int flag = (lc->def->flags & KL_COL_FLAG) != 0;
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        int64_t v = 0;
+        kl_num_status ns = KL_NUM_OK;
+        if (!ld->bad[r]) {
+            const kl_field *f = kl_csv_batch_field(b, r, lc->field);
+            if (!kl_parse_int_plain(f->ptr, f->len, &v))
+                ns = kl_parse_int(f->ptr, f->len, &v);
+        }
+        if (ns == KL_NUM_OK && flag && v != 0 && v != 1)
+            ns = KL_NUM_SYNTAX;
+        if (ns != KL_NUM_OK) {
+            v = 0;
+            if (ns != KL_NUM_EMPTY || nonempty)
+                kl_load_mark_bad(ld, r);
+            else if (kl_col_set_missing(col, n0 + r, err) != KL_OK)
+                return err->status;
+        }
+        if (col->int_width == 4 && (v < INT32_MIN || v > INT32_MAX)) {
+            col->n = n0 + r; /* the cells to carry over */
+            if (kl_col_widen_int(col, err) != KL_OK)
+                return err->status;
+        }
+        if (col->int_width == 4)
+            ((int32_t *)col->data)[n0 + r] = (int32_t)v;
+        else
+            ((int64_t *)col->data)[n0 + r] = v;
+    }
+    return KL_OK;
+}
+
+/*
+ * A TEXT column over the batch, in two passes.  The first settles the cheap
+ * cases -- empty (missing), or the same text as the row before (regions and
+ * clusters repeat for thousands of rows) -- and hashes the rest.  The second
+ * interns those in row order, prefetching the table slot, then the string
+ * pointer, then the string of lookups further ahead.
+ */
+static int kl_load_text_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_error *err)
+{
+    const kl_csv_batch *b = ld->batch;
+    kl_col *col = lc->col;
+    uint32_t *dst = (uint32_t *)col->data + n0;
+    const int nonempty = (lc->def->flags & KL_COL_NONEMPTY) != 0;
+    const char *prev = lc->last;
+    size_t prev_len = lc->last_len, npend = 0, k = 0, last_r = SIZE_MAX;
+    uint32_t code = lc->last_code;
+    int prev_bad = 0;
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        const kl_field *f = ld->bad[r] ? NULL : kl_csv_batch_field(b, r, lc->field);
+        if (!f) {
+            dst[r] = KL_STR_MISSING;
+        } else if (f->len == 0) {
+            dst[r] = KL_STR_MISSING;
+            if (nonempty)
+                kl_load_mark_bad(ld, r);
+            else if (kl_col_set_missing(col, n0 + r, err) != KL_OK)
+                return err->status;
+        } else {
+            if (f->len == prev_len && memcmp(f->ptr, prev, prev_len) == 0) {
+                dst[r] = KL_LOAD_SAME;
+            } else {
+                dst[r] = KL_LOAD_PENDING;
+                ld->pend_row[npend] = (uint32_t)r;
+                ld->pend_hash[npend++] = kl_strpool_hash(f->ptr, f->len);
+            }
+            prev = f->ptr;
+            prev_len = f->len;
+            last_r = r;
+        }
+    }
+    for (size_t i = 0; i < npend && i < KL_LOAD_AHEAD_SLOT; i++)
+        kl_strpool_prefetch(ld->pool, ld->pend_hash[i], 0);
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (dst[r] == KL_LOAD_SAME) {
+            if (prev_bad)
+                kl_load_mark_bad(ld, r); /* the same bad text */
+            dst[r] = prev_bad ? KL_STR_MISSING : code;
+        } else if (dst[r] == KL_LOAD_PENDING) {
+            const kl_field *f = kl_csv_batch_field(b, r, lc->field);
+            uint32_t got;
+            if (k + KL_LOAD_AHEAD_SLOT < npend)
+                kl_strpool_prefetch(ld->pool, ld->pend_hash[k + KL_LOAD_AHEAD_SLOT], 0);
+            if (k + KL_LOAD_AHEAD_PTR < npend)
+                kl_strpool_prefetch(ld->pool, ld->pend_hash[k + KL_LOAD_AHEAD_PTR], 1);
+            if (k + KL_LOAD_AHEAD_BYTES < npend)
+                kl_strpool_prefetch(ld->pool, ld->pend_hash[k + KL_LOAD_AHEAD_BYTES], 2);
+            got = kl_strpool_intern_hashed(ld->pool, f->ptr, f->len, ld->pend_hash[k++], err);
+            if (got == UINT32_MAX) {
+                if (err->status != KL_ERR_DATA)
+                    return err->status;
+                kl_error_clear(err); /* explained again in row order */
+                kl_load_mark_bad(ld, r);
+                dst[r] = KL_STR_MISSING;
+                prev_bad = 1;
+            } else {
+                dst[r] = code = got;
+                prev_bad = 0;
+            }
+        }
+    }
+    /* The next batch compares its first cell with this one's last text. */
+    if (last_r != SIZE_MAX) {
+        const kl_field *f = kl_csv_batch_field(b, last_r, lc->field);
+        if (prev_bad || f->len >= KL_LOAD_TEXT_CACHE) {
+            lc->last_len = 0;
+        } else {
+            memcpy(lc->last, f->ptr, f->len);
+            lc->last_len = f->len;
+            lc->last_code = code;
+        }
+    }
+    return KL_OK;
+}
+
+/* Drops the rows marked bad from the cells the batch wrote at n0... */
+static void kl_load_drop_bad(kl_loader *ld, size_t n0)
+{
+    const kl_csv_batch *b = ld->batch;
+    for (size_t c = 0; c < ld->ncols; c++) {
+        kl_col *col = ld->cols[c].col;
+        size_t width = kl_col_cell_size(col);
+        char *data = col->data;
+        size_t w = n0;
+        for (size_t r = 0; r < b->nrows; r++) {
+            size_t at = n0 + r;
+            int miss = kl_col_is_missing(col, at);
+            if (miss) {
+                col->missing[at >> 6] &= ~(UINT64_C(1) << (at & 63));
+                col->nmissing--;
+            }
+            if (ld->bad[r])
+                continue;
+            if (w != at)
+                memcpy(data + w * width, data + at * width, width);
+            if (miss) {
+                col->missing[w >> 6] |= UINT64_C(1) << (w & 63);
+                col->nmissing++;
+            }
+            w++;
+        }
+    }
+}
+
+/* Loads one batch of records into the columns. */
+static int kl_load_batch(kl_loader *ld, const kl_csv_batch *b, kl_error *err)
+{
+    kl_table *t = ld->table;
+    size_t n0 = t->nrows, kept = 0;
+    int rc = KL_OK;
+
+    ld->batch = b;
+    ld->nbad = 0;
+    memset(ld->bad, 0, b->nrows);
+    if (ld->rep)
+        ld->rep->rows_read += b->nrows;
+    if (kl_load_reserve(ld, b->nrows, err) != KL_OK)
+        return err->status;
+    for (size_t r = 0; r < b->nrows; r++)
+        if (kl_csv_batch_nfields(b, r) != ld->nfields)
+            kl_load_mark_bad(ld, r);
+    for (size_t c = 0; c < ld->ncols && rc == KL_OK; c++) {
+        kl_load_col *lc = &ld->cols[c];
+        switch (lc->def->type) {
+        case KL_TYPE_NUM:
+            rc = kl_load_num_column(ld, lc, n0, err);
+            break;
+        case KL_TYPE_INT:
+            rc = kl_load_int_column(ld, lc, n0, err);
+            break;
+        case KL_TYPE_TEXT:
+            rc = kl_load_text_column(ld, lc, n0, err);
+            break;
+        }
+    }
+    if (rc != KL_OK)
+        return rc;
+    if (ld->nbad) {
+        /* In row order: the first fails the load, or each is counted. */
+        for (size_t r = 0; r < b->nrows; r++) {
+            if (!ld->bad[r])
+                continue;
+            rc = kl_load_explain(ld, r, err);
+            if (rc != KL_ERR_DATA)
+                return rc;
+            char msg[KL_ERROR_MSG_MAX];
+            memcpy(msg, err->msg, sizeof msg);
+            if (kl_load_bad_row(ld, err, "%s", msg) != KL_OK)
+                return err->status;
+        }
+        kl_load_drop_bad(ld, n0);
+    }
+    for (size_t r = 0; r < b->nrows; r++) {
+        if (ld->bad[r])
+            continue;
+        /* the map keeps only breaks in the line sequence: skip the rest */
+        if ((r == 0 || ld->bad[r - 1] || b->lines[r] != b->lines[r - 1] + 1 || kept == 0) &&
+            kl_table_note_line(t, n0 + kept, b->lines[r], err) != KL_OK)
+            return err->status;
+        kept++;
+    }
+    for (size_t c = 0; c < ld->ncols; c++)
+        ld->cols[c].col->n = n0 + kept;
+    t->nrows = n0 + kept;
     return KL_OK;
 }
 
@@ -533,9 +688,7 @@ static int kl_load_compact(kl_table *t, const uint8_t *keep, kl_error *err)
     kl_free(lines);
     for (size_t c = 0; c < t->ncols; c++) {
         kl_col *col = t->cols[c];
-        size_t width = col->type == KL_TYPE_INT ? (size_t)col->int_width
-                       : col->type == KL_TYPE_NUM ? sizeof(double)
-                                                  : sizeof(uint32_t);
+        size_t width = kl_col_cell_size(col);
         size_t o = 0;
         col->nmissing = 0;
         for (size_t r = 0; r < t->nrows; r++) {
@@ -686,6 +839,7 @@ done:
 static int kl_load_rows(kl_loader *ld, kl_error *err)
 {
     const kl_field *f;
+    kl_csv_batch b;
     size_t nf;
     int r = kl_csv_next_row(ld->csv, &f, &nf, err);
 
@@ -696,14 +850,10 @@ static int kl_load_rows(kl_loader *ld, kl_error *err)
                             kl_csv_name(ld->csv));
     if (kl_load_header(ld, f, nf, err) != KL_OK)
         return err->status;
-    if (!(ld->window = kl_malloc(KL_LOAD_WINDOW * sizeof *ld->window)))
-        return kl_error_oom(err, "loading a dataset");
-    while ((r = kl_csv_next_row(ld->csv, &f, &nf, err)) > 0)
-        if (kl_load_row(ld, f, nf, err) != KL_OK)
+    while ((r = kl_csv_next_batch(ld->csv, KL_LOAD_BATCH, &b, err)) > 0)
+        if (kl_load_batch(ld, &b, err) != KL_OK)
             return err->status;
-    if (r < 0)
-        return err->status;
-    return kl_load_window_drain(ld, err);
+    return r < 0 ? err->status : KL_OK;
 }
 
 int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path, kl_strpool *pool,
@@ -740,7 +890,6 @@ int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path, k
         rep->bytes = kl_csv_bytes(ld.csv);
     }
     kl_csv_close(ld.csv);
-    kl_free(ld.window);
     if (rc != KL_OK) {
         kl_table_free(ld.table);
         return rc;

@@ -12,6 +12,7 @@
 #ifndef KL_NUMBER_H
 #define KL_NUMBER_H
 
+#include <float.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -43,6 +44,77 @@ kl_num_status kl_parse_num(const char *s, size_t len, double *out);
  *  - Neither depends on the locale (LC_NUMERIC) nor on any global state;
  *    both are thread-safe.  Neither allocates.
  */
+
+/*
+ * The loader's inline fast paths for the shape nearly every cell has: [-]
+ * digits, and for NUM an optional '.' and digits, at most 15 digits in all
+ * (so the digits make an exact double and one correctly rounded division by
+ * an exact power of ten gives strtod's result -- Clinger's fast path), no
+ * spaces.  Each returns 1 with *out set, or 0 (nothing written) when the
+ * text has another shape: then call kl_parse_num / kl_parse_int, which
+ * decide.  Never a different result from those.
+ */
+static inline int kl_parse_num_plain(const char *s, size_t len, double *out)
+{
+    static const double pow10[16] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                     1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+    const char *p = s, *end = s + len, *digits;
+    uint64_t m = 0;
+    size_t nint, nfrac = 0;
+    int negative = 0;
+
+#if !defined(FLT_EVAL_METHOD) || FLT_EVAL_METHOD != 0
+    return 0; /* x87 extended precision: the division would round twice */
+#endif
+    if (len == 0 || len > 17)
+        return 0;
+    if (*p == '-') {
+        negative = 1;
+        p++;
+    }
+    for (digits = p; p < end && (unsigned)(*p - '0') <= 9; p++)
+        m = m * 10 + (unsigned)(*p - '0');
+    nint = (size_t)(p - digits);
+    if (nint == 0)
+        return 0;
+    if (p < end) {
+        if (*p++ != '.')
+            return 0;
+        for (digits = p; p < end && (unsigned)(*p - '0') <= 9; p++)
+            m = m * 10 + (unsigned)(*p - '0');
+        nfrac = (size_t)(p - digits);
+        if (p != end || nfrac == 0)
+            return 0;
+    }
+    if (nint + nfrac > 15)
+        return 0;
+    double r = nfrac ? (double)m / pow10[nfrac] : (double)m;
+    *out = negative ? -r : r;
+    return 1;
+}
+
+static inline int kl_parse_int_plain(const char *s, size_t len, int64_t *out)
+{
+    const char *p = s, *end = s + len;
+    uint64_t m = 0;
+    int negative = 0;
+
+    if (len == 0 || len > 18)
+        return 0;
+    if (*p == '-') {
+        negative = 1;
+        if (++p == end)
+            return 0;
+    }
+    for (; p < end; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (d > 9)
+            return 0;
+        m = m * 10 + d;
+    }
+    *out = negative ? -(int64_t)m : (int64_t)m; /* 18 digits: no overflow */
+    return 1;
+}
 
 /* Longest text kl_format_num writes, NUL included. */
 #define KL_NUM_FMT_MAX 32

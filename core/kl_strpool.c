@@ -381,11 +381,33 @@ void kl_strpool_free(kl_strpool *pool)
     kl_free(pool);
 }
 
-uint32_t kl_strpool_prefetch(const kl_strpool *pool, const char *s, size_t len)
+uint32_t kl_strpool_hash(const char *s, size_t len)
 {
-    uint32_t h32 = len ? sp_hash32(s, len) : 0;
-    __builtin_prefetch(&pool->slots[h32 & pool->mask]);
-    return h32;
+    return len ? sp_hash32(s, len) : 0;
+}
+
+void kl_strpool_prefetch(const kl_strpool *pool, uint32_t hash, int depth)
+{
+    size_t i = hash & pool->mask;
+    uint64_t e;
+
+    if (depth == 0) {
+        __builtin_prefetch(&pool->slots[i]);
+        return;
+    }
+    /* Deeper levels follow the first slot whose hash matches (almost always
+     * the one the lookup will compare); they only read what an earlier
+     * level brought in, so a wrong guess costs nothing but a useless load. */
+    e = pool->slots[i];
+    if (e == 0 || (uint32_t)(e >> 32) != hash) {
+        e = pool->slots[(i + 1) & pool->mask];
+        if (e == 0 || (uint32_t)(e >> 32) != hash)
+            return;
+    }
+    if (depth == 1)
+        __builtin_prefetch(&pool->strs[(uint32_t)e]);
+    else
+        __builtin_prefetch(pool->strs[(uint32_t)e] - 4);
 }
 
 uint32_t kl_strpool_intern(kl_strpool *pool, const char *s, size_t len, kl_error *err)

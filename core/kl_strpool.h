@@ -32,13 +32,17 @@ void kl_strpool_free(kl_strpool *pool);
 uint32_t kl_strpool_intern(kl_strpool *pool, const char *s, size_t len, kl_error *err);
 
 /*
- * Interning in two halves, so the caller can overlap the cache miss of a
- * big table with other work: kl_strpool_prefetch() hashes s, starts loading
- * the table slot it maps to, and returns the hash; kl_strpool_intern_hashed()
- * later does the lookup (or insert) with that hash.  The pool must not be
- * changed in between by another thread.  Same results as kl_strpool_intern.
+ * Interning in steps, so the caller can overlap the cache misses of a big
+ * table with other work (the loader interns a million distinct firm ids):
+ * kl_strpool_hash() hashes s; kl_strpool_prefetch() starts loading what a
+ * lookup of that hash will read -- depth 0 the table slot, depth 1 the
+ * string pointer of the slot (call once depth 0 has had time to arrive),
+ * depth 2 the string's bytes (after depth 1); kl_strpool_intern_hashed()
+ * finally does the lookup (or insert) with the hash.  Prefetching is only a
+ * hint and never changes a result.  Same results as kl_strpool_intern.
  */
-uint32_t kl_strpool_prefetch(const kl_strpool *pool, const char *s, size_t len);
+uint32_t kl_strpool_hash(const char *s, size_t len);
+void kl_strpool_prefetch(const kl_strpool *pool, uint32_t hash, int depth);
 uint32_t kl_strpool_intern_hashed(kl_strpool *pool, const char *s, size_t len, uint32_t hash,
                                   kl_error *err);
 

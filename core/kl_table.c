@@ -14,19 +14,6 @@
 
 #define TB_MIN_CAP 64u
 
-/* Bytes of one cell of c's data array. */
-static size_t tb_cell_size(const kl_col *c)
-{
-    switch (c->type) {
-    case KL_TYPE_INT:
-        return (size_t)c->int_width;
-    case KL_TYPE_NUM:
-        return sizeof(double);
-    default:
-        return sizeof(uint32_t);
-    }
-}
-
 static size_t tb_bitmap_words(size_t cells)
 {
     return (cells + 63) / 64;
@@ -121,7 +108,7 @@ kl_col *kl_table_col(const kl_table *t, const char *name)
 /* Grows c to exactly cap cells (cap > c->cap), bitmap included. */
 static int tb_col_grow(kl_col *c, size_t cap, kl_error *err)
 {
-    void *data = kl_reallocarray(c->data, cap, tb_cell_size(c));
+    void *data = kl_reallocarray(c->data, cap, kl_col_cell_size(c));
     if (!data)
         return kl_error_oom(err, "growing a column");
     c->data = data;
@@ -188,6 +175,22 @@ int kl_col_push_missing(kl_col *c, kl_error *err)
     }
     c->n++;
     c->nmissing++;
+    return KL_OK;
+}
+
+int kl_col_set_missing(kl_col *c, size_t i, kl_error *err)
+{
+    if (i >= c->cap)
+        return kl_error_set(err, KL_ERR_INTERNAL, "column %s: cell %zu is past its capacity",
+                            c->name, i);
+    if (!c->missing) {
+        c->missing = kl_calloc(tb_bitmap_words(c->cap), sizeof *c->missing);
+        if (!c->missing)
+            return kl_error_oom(err, "marking a missing cell");
+    }
+    uint64_t bit = UINT64_C(1) << (i & 63);
+    c->nmissing += !(c->missing[i >> 6] & bit);
+    c->missing[i >> 6] |= bit;
     return KL_OK;
 }
 
@@ -280,7 +283,7 @@ static void tb_col_shrink(kl_col *c)
         c->cap = 0;
         return;
     }
-    void *data = kl_reallocarray(c->data, c->n, tb_cell_size(c));
+    void *data = kl_reallocarray(c->data, c->n, kl_col_cell_size(c));
     if (!data)
         return;
     c->data = data;
@@ -318,7 +321,7 @@ size_t kl_table_bytes(const kl_table *t)
                    t->cap_line_marks * 2 * sizeof *t->line_marks;
     for (size_t i = 0; i < t->ncols; i++) {
         const kl_col *c = t->cols[i];
-        total += sizeof *c + c->cap * tb_cell_size(c);
+        total += sizeof *c + c->cap * kl_col_cell_size(c);
         if (c->missing)
             total += tb_bitmap_words(c->cap) * sizeof *c->missing;
     }

@@ -72,6 +72,10 @@ int kl_table_reserve(kl_table *t, size_t extra, kl_error *err);
  * kl_col_present(), which treats both alike. */
 int kl_col_push_missing(kl_col *c, kl_error *err);
 int kl_col_widen_int(kl_col *c, kl_error *err); /* int32 -> int64, keeps values */
+/* Marks cell i (below the capacity, at or past c->n: the loader writes a
+ * batch of cells before it counts them) missing, allocating the bitmap on
+ * first use; the value stored there is the caller's business (0). */
+int kl_col_set_missing(kl_col *c, size_t i, kl_error *err);
 
 static inline int kl_col_push_int(kl_col *c, int64_t v, kl_error *err)
 {
@@ -96,6 +100,14 @@ static inline void kl_col_push_num(kl_col *c, double v)
 static inline void kl_col_push_code(kl_col *c, uint32_t code)
 {
     ((uint32_t *)c->data)[c->n++] = code;
+}
+
+/* Bytes of one cell of c's data array. */
+static inline size_t kl_col_cell_size(const kl_col *c)
+{
+    return c->type == KL_TYPE_INT ? (size_t)c->int_width
+           : c->type == KL_TYPE_NUM ? sizeof(double)
+                                    : sizeof(uint32_t);
 }
 
 /* Reading. */

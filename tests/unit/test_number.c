@@ -534,3 +534,52 @@ KT_TEST(number_locale_independent)
     KT_EQ_STR(buf, "1.5e-300");
     setlocale(LC_NUMERIC, "C");
 }
+
+/* The loader's inline fast paths: whenever they answer, the answer is the
+ * general parser's (and strtod's), bit for bit; they decline every other
+ * shape, leaving it to the general parser. */
+KT_TEST(number_plain_paths_agree)
+{
+    static const char alphabet[] = "0123456789.-+e ,x";
+    char text[40];
+    long taken = 0;
+
+    for (long i = 0; i < num_iterations(400000); i++) {
+        size_t len = 1 + num_below(i & 1 ? 19 : 12);
+        double plain = -1.0, general = -2.0;
+        int64_t iplain = -1, igeneral = -2;
+        for (size_t k = 0; k < len; k++)
+            text[k] = i % 4 == 0 ? alphabet[num_below(sizeof alphabet - 1)]
+                      : k == 0 && num_below(3) == 0 ? '-'
+                      : num_below(12) == 0        ? '.'
+                                                  : (char)('0' + num_below(10));
+        text[len] = '\0';
+        if (kl_parse_num_plain(text, len, &plain)) {
+            taken++;
+            KT_EQ_INT(kl_parse_num(text, len, &general), KL_NUM_OK);
+            KT_CHECK(num_bits(plain) == num_bits(general));
+            KT_CHECK(num_bits(plain) == num_bits(strtod(text, NULL)));
+        }
+        if (kl_parse_int_plain(text, len, &iplain)) {
+            KT_EQ_INT(kl_parse_int(text, len, &igeneral), KL_NUM_OK);
+            KT_CHECK(iplain == igeneral);
+        }
+    }
+    KT_CHECK(taken > num_iterations(400000) / 4); /* the fast path did run */
+    /* Shapes it must leave alone, and edge cases it takes. */
+    const char *declined[] = {"", " 1", "1 ", "+1", ".5", "5.", "1e3", "1,5", "-",
+                              "1234567890123456", "0.1234567890123456", "--1", "1.2.3"};
+    for (size_t k = 0; k < sizeof declined / sizeof *declined; k++) {
+        double v = 7.0;
+        KT_CHECK(!kl_parse_num_plain(declined[k], strlen(declined[k]), &v));
+        KT_CHECK(v == 7.0);
+    }
+    double v;
+    KT_CHECK(kl_parse_num_plain("-0", 2, &v) && v == 0.0 && signbit(v));
+    KT_CHECK(kl_parse_num_plain("0.1", 3, &v) && v == 0.1);
+    KT_CHECK(kl_parse_num_plain("123456789012345", 15, &v) && v == 123456789012345.0);
+    int64_t iv = 5;
+    KT_CHECK(!kl_parse_int_plain("1234567890123456789", 19, &iv) && iv == 5);
+    KT_CHECK(!kl_parse_int_plain("-", 1, &iv) && !kl_parse_int_plain("1.0", 3, &iv));
+    KT_CHECK(kl_parse_int_plain("-000123", 7, &iv) && iv == -123);
+}
