@@ -729,7 +729,11 @@ int kl_csv_next_batch(kl_csv *csv, size_t max_rows, kl_csv_batch *b, kl_error *e
         r = kl_csv_parse(csv);
         if (r == KL_CSV_PARTIAL) {
             if (n > 0) {
-                r = KL_CSV_RECORD; /* parsed again after the refill, next call */
+                /* Parsed again after the refill, next call.  The scan's
+                 * mask lost the marks this attempt consumed: drop it, as a
+                 * refill would. */
+                csv->scan.blk = NULL;
+                r = KL_CSV_RECORD;
                 break;
             }
             if (kl_csv_refill(csv) != 0) {

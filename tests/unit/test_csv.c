@@ -90,8 +90,77 @@ static void tc_add(tc_str *b, const char *fmt, ...)
 /* Reads every record and renders it as "LINE: [COL q 'text'] ..." lines
  * (a field that starts on another line than its record shows LINE:COL),
  * then "END" or "ERR status msg".  Checks the NUL terminators on the way. */
+/* One record of a dump: "LINE: [COL 'text'] [FIELDLINE:COL q 'text'] ...". */
+static void tc_add_record(tc_str *b, uint64_t line, const kl_field *f, size_t nf,
+                          const uint64_t *fline, const uint64_t *fcol)
+{
+    tc_add(b, "%llu:", (unsigned long long)line);
+    for (size_t i = 0; i < nf; i++) {
+        KT_EQ_INT(f[i].ptr[f[i].len], '\0');
+        if (fline[i] != line)
+            tc_add(b, " [%llu:", (unsigned long long)fline[i]);
+        else
+            tc_add(b, " [");
+        tc_add(b, "%llu%s '", (unsigned long long)fcol[i], f[i].quoted ? " q" : "");
+        for (size_t k = 0; k < f[i].len; k++) {
+            unsigned char c = (unsigned char)f[i].ptr[k];
+            if (c == '\n')
+                tc_add(b, "\\n");
+            else if (c == '\r')
+                tc_add(b, "\\r");
+            else if (c < 0x20 || c >= 0x7f)
+                tc_add(b, "\\x%02x", c);
+            else
+                tc_add(b, "%c", c);
+        }
+        tc_add(b, "']");
+    }
+    tc_add(b, "\n");
+}
+
+#define TC_MAX_FIELDS 4096
+
+/* The dump through kl_csv_next_batch (max_rows a batch) instead of
+ * kl_csv_next_row: must be the same text, errors included. */
+static char *tc_dump_batches(const char *path, const kl_csv_opts *o, size_t max_rows)
+{
+    static uint64_t fline[TC_MAX_FIELDS], fcol[TC_MAX_FIELDS];
+    tc_str b = {0};
+    kl_csv *csv;
+    kl_csv_batch bt;
+    kl_error err;
+    int r;
+    if (kl_csv_open(&csv, path, o, &err) != KL_OK) {
+        tc_add(&b, "OPEN %d %s\n", err.status, err.msg);
+        return b.s;
+    }
+    tc_add(&b, "DELIM %d\n", kl_csv_delimiter(csv));
+    while ((r = kl_csv_next_batch(csv, max_rows, &bt, &err)) == 1) {
+        KT_CHECK(bt.nrows >= 1 && bt.nrows <= max_rows);
+        for (size_t row = 0; row < bt.nrows; row++) {
+            size_t nf = kl_csv_batch_nfields(&bt, row);
+            KT_CHECK(nf <= TC_MAX_FIELDS);
+            for (size_t i = 0; i < nf; i++) {
+                fline[i] = kl_csv_batch_field_line(&bt, row, i);
+                fcol[i] = kl_csv_batch_column(&bt, row, i);
+            }
+            KT_EQ_INT(kl_csv_batch_column(&bt, row, nf), 0);
+            tc_add_record(&b, bt.lines[row], kl_csv_batch_field(&bt, row, 0), nf, fline, fcol);
+        }
+    }
+    if (r == 0)
+        tc_add(&b, "END\n");
+    else
+        tc_add(&b, "ERR %d %s\n", err.status, err.msg);
+    KT_EQ_INT(kl_csv_next_batch(csv, max_rows, &bt, &err), r);
+    kl_csv_close(csv);
+    return b.s;
+}
+
 static char *tc_dump_opts(const char *path, const kl_csv_opts *o)
 {
+    static uint64_t fline[TC_MAX_FIELDS], fcol[TC_MAX_FIELDS];
+    static const size_t batch_sizes[] = {1, 2, 3, 512};
     tc_str b = {0};
     kl_csv *csv;
     kl_error err;
@@ -104,29 +173,12 @@ static char *tc_dump_opts(const char *path, const kl_csv_opts *o)
     }
     tc_add(&b, "DELIM %d\n", kl_csv_delimiter(csv));
     while ((r = kl_csv_next_row(csv, &f, &nf, &err)) == 1) {
-        tc_add(&b, "%llu:", (unsigned long long)kl_csv_row_line(csv));
+        KT_CHECK(nf <= TC_MAX_FIELDS);
         for (size_t i = 0; i < nf; i++) {
-            KT_EQ_INT(f[i].ptr[f[i].len], '\0');
-            if (kl_csv_field_line(csv, i) != kl_csv_row_line(csv))
-                tc_add(&b, " [%llu:", (unsigned long long)kl_csv_field_line(csv, i));
-            else
-                tc_add(&b, " [");
-            tc_add(&b, "%llu%s '", (unsigned long long)kl_csv_field_column(csv, i),
-                   f[i].quoted ? " q" : "");
-            for (size_t k = 0; k < f[i].len; k++) {
-                unsigned char c = (unsigned char)f[i].ptr[k];
-                if (c == '\n')
-                    tc_add(&b, "\\n");
-                else if (c == '\r')
-                    tc_add(&b, "\\r");
-                else if (c < 0x20 || c >= 0x7f)
-                    tc_add(&b, "\\x%02x", c);
-                else
-                    tc_add(&b, "%c", c);
-            }
-            tc_add(&b, "']");
+            fline[i] = kl_csv_field_line(csv, i);
+            fcol[i] = kl_csv_field_column(csv, i);
         }
-        tc_add(&b, "\n");
+        tc_add_record(&b, kl_csv_row_line(csv), f, nf, fline, fcol);
     }
     if (r == 0)
         tc_add(&b, "END\n");
@@ -135,6 +187,14 @@ static char *tc_dump_opts(const char *path, const kl_csv_opts *o)
     /* the same answer once more */
     KT_EQ_INT(kl_csv_next_row(csv, &f, &nf, &err), r);
     kl_csv_close(csv);
+    /* and the same records, reading in batches of any size */
+    for (size_t k = 0; k < sizeof batch_sizes / sizeof *batch_sizes; k++) {
+        char *other = tc_dump_batches(path, o, batch_sizes[k]);
+        if (strcmp(other, b.s) != 0)
+            kt_fail(__FILE__, __LINE__, "batches of %zu differ:\n%s--- one by one:\n%s",
+                    batch_sizes[k], other, b.s);
+        free(other);
+    }
     return b.s;
 }
 
