@@ -390,7 +390,7 @@ static int kl_load_num_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_erro
             continue;
         }
         f = kl_csv_batch_field(b, r, lc->field);
-        if (kl_parse_num_plain(f->ptr, f->len, &dst[r]))
+        if (kl_parse_num_padded(f->ptr, f->len, &dst[r])) /* the reader pads its buffer */
             continue;
         ns = kl_parse_num(f->ptr, f->len, &dst[r]);
         if (ns == KL_NUM_OK)
@@ -417,7 +417,7 @@ static int kl_load_int_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_erro
         kl_num_status ns = KL_NUM_OK;
         if (!ld->bad[r]) {
             const kl_field *f = kl_csv_batch_field(b, r, lc->field);
-            if (!kl_parse_int_plain(f->ptr, f->len, &v))
+            if (!kl_parse_int_padded(f->ptr, f->len, &v))
                 ns = kl_parse_int(f->ptr, f->len, &v);
         }
         if (ns == KL_NUM_OK && flag && v != 0 && v != 1)

@@ -564,6 +564,19 @@ KT_TEST(number_plain_paths_agree)
             KT_EQ_INT(kl_parse_int(text, len, &igeneral), KL_NUM_OK);
             KT_CHECK(iplain == igeneral);
         }
+        /* The over-reading versions, with junk after the NUL: same answers. */
+        char padded[64];
+        memcpy(padded, text, len + 1);
+        for (size_t k = len + 1; k < sizeof padded; k++)
+            padded[k] = (char)('0' + num_below(10));
+        double swar = -3.0;
+        int64_t iswar = -3;
+        int took = kl_parse_num_padded(padded, len, &swar);
+        KT_EQ_INT(took, kl_parse_num_plain(text, len, &plain));
+        KT_CHECK(!took || num_bits(swar) == num_bits(plain));
+        took = kl_parse_int_padded(padded, len, &iswar);
+        KT_EQ_INT(took, kl_parse_int_plain(text, len, &iplain));
+        KT_CHECK(!took || iswar == iplain);
     }
     KT_CHECK(taken > num_iterations(400000) / 4); /* the fast path did run */
     /* Shapes it must leave alone, and edge cases it takes. */
