@@ -77,6 +77,7 @@ typedef struct kl_loader {
     uint8_t bad[KL_LOAD_BATCH];
     uint32_t pend_row[KL_LOAD_BATCH]; /* text cells to intern: row, hash */
     uint32_t pend_hash[KL_LOAD_BATCH];
+    int64_t ints[KL_LOAD_BATCH];     /* an INT column's values */
 } kl_loader;
 
 #define KL_LOAD_RESERVE_STEP 65536
@@ -404,40 +405,59 @@ static int kl_load_num_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_erro
     return KL_OK;
 }
 
-/* An INT column over the batch; widens the column when a value needs it. */
+/* An INT column over the batch: parsed into a scratch array first, so the
+ * column is widened at most once per batch, before any cell is stored. */
 static int kl_load_int_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_error *err)
 {
     const kl_csv_batch *b = ld->batch;
     kl_col *col = lc->col;
+    int64_t *v = ld->ints, lo = 0, hi = 0;
     const int nonempty = (lc->def->flags & KL_COL_NONEMPTY) != 0;
     const int flag = (lc->def->flags & KL_COL_FLAG) != 0;
+    int width;
 
     for (size_t r = 0; r < b->nrows; r++) {
-        int64_t v = 0;
         kl_num_status ns = KL_NUM_OK;
+        v[r] = 0;
         if (!ld->bad[r]) {
             const kl_field *f = kl_csv_batch_field(b, r, lc->field);
-            if (!kl_parse_int_padded(f->ptr, f->len, &v))
-                ns = kl_parse_int(f->ptr, f->len, &v);
+            if (!kl_parse_int_padded(f->ptr, f->len, &v[r])) /* the reader pads its buffer */
+                ns = kl_parse_int(f->ptr, f->len, &v[r]);
         }
-        if (ns == KL_NUM_OK && flag && v != 0 && v != 1)
+        if (ns == KL_NUM_OK && flag && v[r] != 0 && v[r] != 1)
             ns = KL_NUM_SYNTAX;
         if (ns != KL_NUM_OK) {
-            v = 0;
+            v[r] = 0;
             if (ns != KL_NUM_EMPTY || nonempty)
                 kl_load_mark_bad(ld, r);
             else if (kl_col_set_missing(col, n0 + r, err) != KL_OK)
                 return err->status;
         }
-        if (col->int_width == 4 && (v < INT32_MIN || v > INT32_MAX)) {
-            col->n = n0 + r; /* the cells to carry over */
-            if (kl_col_widen_int(col, err) != KL_OK)
-                return err->status;
-        }
-        if (col->int_width == 4)
-            ((int32_t *)col->data)[n0 + r] = (int32_t)v;
-        else
-            ((int64_t *)col->data)[n0 + r] = v;
+        lo = v[r] < lo ? v[r] : lo;
+        hi = v[r] > hi ? v[r] : hi;
+    }
+    width = kl_int_width_for(lo, hi);
+    if (width > col->int_width) {
+        col->n = n0; /* the cells to carry over */
+        if (kl_col_widen_int_to(col, width, err) != KL_OK)
+            return err->status;
+    }
+    switch (col->int_width) {
+    case 1:
+        for (size_t r = 0; r < b->nrows; r++)
+            ((int8_t *)col->data)[n0 + r] = (int8_t)v[r];
+        break;
+    case 2:
+        for (size_t r = 0; r < b->nrows; r++)
+            ((int16_t *)col->data)[n0 + r] = (int16_t)v[r];
+        break;
+    case 4:
+        for (size_t r = 0; r < b->nrows; r++)
+            ((int32_t *)col->data)[n0 + r] = (int32_t)v[r];
+        break;
+    default:
+        memcpy((int64_t *)col->data + n0, v, b->nrows * sizeof *v);
+        break;
     }
     return KL_OK;
 }

@@ -22,7 +22,7 @@
 #define GR_MIN_SLOTS 64u
 
 /* How a key column stores its cells, decoded once for the row loop. */
-enum { GR_I32, GR_I64, GR_U32 };
+enum { GR_I8, GR_I16, GR_I32, GR_I64, GR_U32 };
 
 typedef struct gr_keycol {
     const void *data;
@@ -240,6 +240,12 @@ static int gr_assign(kl_grouping *g, gr_build *b, const gr_keycol *kc, const uin
             goto store;
         for (size_t k = 0; k < nkeys; k++) {
             switch (kc[k].kind) {
+            case GR_I8:
+                key[k] = ((const int8_t *)kc[k].data)[r];
+                break;
+            case GR_I16:
+                key[k] = ((const int16_t *)kc[k].data)[r];
+                break;
             case GR_I32:
                 key[k] = ((const int32_t *)kc[k].data)[r];
                 break;
@@ -379,7 +385,11 @@ int kl_grouping_build(kl_grouping **out, const kl_table *t, const char *const *k
         g->keys[k] = c;
         is_text[k] = c->type == KL_TYPE_TEXT;
         kc[k].data = c->data;
-        kc[k].kind = is_text[k] ? GR_U32 : c->int_width == 4 ? GR_I32 : GR_I64;
+        kc[k].kind = is_text[k]            ? GR_U32
+                     : c->int_width == 1 ? GR_I8
+                     : c->int_width == 2 ? GR_I16
+                     : c->int_width == 4 ? GR_I32
+                                         : GR_I64;
         if (gr_add_skips(&skip, c, nrows, 0) != 0)
             goto oom;
     }
@@ -542,6 +552,10 @@ static void gr_run(const kl_grouping *g, kl_agg agg, const kl_col *col, const gr
 
     if (col->type == KL_TYPE_NUM)
         GR_DISPATCH(double);
+    else if (col->int_width == 1)
+        GR_DISPATCH(int8_t);
+    else if (col->int_width == 2)
+        GR_DISPATCH(int16_t);
     else if (col->int_width == 4)
         GR_DISPATCH(int32_t);
     else

@@ -192,6 +192,23 @@ static void kl_ctx_view(const kl_col *c, kl_column_view *v)
     v->missing = c->nmissing ? c->missing : NULL;
 }
 
+static void *kl_host_alloc(kl_ctx *ctx, size_t size);
+
+/* A plugin built for ABI 1.0 reads INT cells as int32_t or int64_t only
+ * (its klaster_int() knows no narrower width): lend it an int32_t copy of
+ * a narrow column, freed with the step. */
+static int kl_ctx_widen_view(kl_ctx *ctx, const kl_col *c, kl_column_view *v)
+{
+    int32_t *copy = kl_host_alloc(ctx, (c->n ? c->n : 1) * sizeof *copy);
+    if (!copy)
+        return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory lending column '%s'", c->name);
+    for (size_t i = 0; i < c->n; i++)
+        copy[i] = (int32_t)kl_col_int(c, i);
+    v->int_width = 4;
+    v->data = copy;
+    return KL_OK;
+}
+
 static int kl_host_column(kl_ctx *ctx, const char *table, const char *column, kl_column_view *out)
 {
     kl_table *t;
@@ -204,6 +221,8 @@ static int kl_host_column(kl_ctx *ctx, const char *table, const char *column, kl
     if (!(c = kl_table_col(t, column)))
         return kl_ctx_fail(ctx, KL_ERR_DATA, "input '%s' has no column '%s'", table, column);
     kl_ctx_view(c, out);
+    if (c->type == KL_TYPE_INT && c->int_width < 4 && ctx->desc->abi_minor < 1)
+        return kl_ctx_widen_view(ctx, c, out);
     return KL_OK;
 }
 
@@ -548,19 +567,12 @@ static int kl_step_cmp_rows(const void *pa, const void *pb, void *arg)
     return (a > b) - (a < b); /* stable */
 }
 
-static size_t kl_col_width(const kl_col *c)
-{
-    return c->type == KL_TYPE_INT ? (size_t)c->int_width
-           : c->type == KL_TYPE_NUM ? sizeof(double)
-                                    : sizeof(uint32_t);
-}
-
 /* Reorders every column of t so that new row i is old row perm[i]. */
 static int kl_step_permute(kl_table *t, const uint32_t *perm, kl_error *err)
 {
     for (size_t c = 0; c < t->ncols; c++) {
         kl_col *col = t->cols[c];
-        size_t w = kl_col_width(col);
+        size_t w = kl_col_cell_size(col);
         char *data = kl_malloc(t->nrows * w + 1);
         uint64_t *missing = NULL;
         if (!data)

@@ -84,7 +84,7 @@ kl_col *kl_table_add_col(kl_table *t, const char *name, kl_type type, kl_error *
         return NULL;
     }
     c->type = type;
-    c->int_width = type == KL_TYPE_INT ? 4 : 0;
+    c->int_width = type == KL_TYPE_INT ? 1 : 0; /* widened as values need */
 
     kl_col **cols = kl_reallocarray(t->cols, t->ncols + 1, sizeof *cols);
     if (!cols) {
@@ -161,10 +161,7 @@ int kl_col_push_missing(kl_col *c, kl_error *err)
     c->missing[i >> 6] |= UINT64_C(1) << (i & 63);
     switch (c->type) {
     case KL_TYPE_INT:
-        if (c->int_width == 4)
-            ((int32_t *)c->data)[i] = 0;
-        else
-            ((int64_t *)c->data)[i] = 0;
+        kl_col_store_int(c, i, 0);
         break;
     case KL_TYPE_NUM:
         ((double *)c->data)[i] = 0.0;
@@ -194,28 +191,47 @@ int kl_col_set_missing(kl_col *c, size_t i, kl_error *err)
     return KL_OK;
 }
 
-int kl_col_widen_int(kl_col *c, kl_error *err)
+int kl_col_widen_int_to(kl_col *c, int width, kl_error *err)
 {
     if (c->type != KL_TYPE_INT)
         return kl_error_set(err, KL_ERR_INTERNAL, "column %s is not an integer column",
                             c->name);
-    if (c->int_width == 8)
+    if (width != 2 && width != 4 && width != 8)
+        return kl_error_set(err, KL_ERR_INTERNAL, "column %s: no integer width %d", c->name,
+                            width);
+    if (c->int_width >= width)
         return KL_OK;
     /* realloc in place (large blocks are remapped, not copied), then spread
-     * the values from the end so none is overwritten before it is read.
-     * The memcpy calls keep this free of type-punning assumptions. */
-    unsigned char *p = kl_reallocarray(c->data, c->cap, sizeof(int64_t));
+     * the values from the end so none is overwritten before it is read. */
+    unsigned char *p = kl_reallocarray(c->data, c->cap ? c->cap : 1, (size_t)width);
     if (!p)
-        return kl_error_oom(err, "widening an integer column to 64 bits");
-    for (size_t i = c->n; i-- > 0;) {
-        int32_t v32;
-        memcpy(&v32, p + 4 * i, 4);
-        int64_t v64 = v32;
-        memcpy(p + 8 * i, &v64, 8);
-    }
+        return kl_error_oom(err, "widening an integer column");
     c->data = p;
-    c->int_width = 8;
+    for (size_t i = c->n; i-- > 0;) {
+        int64_t v = kl_col_int(c, i); /* still read at the old width */
+        switch (width) {
+        case 2: {
+            int16_t w = (int16_t)v;
+            memcpy(p + 2 * i, &w, 2);
+            break;
+        }
+        case 4: {
+            int32_t w = (int32_t)v;
+            memcpy(p + 4 * i, &w, 4);
+            break;
+        }
+        default:
+            memcpy(p + 8 * i, &v, 8);
+            break;
+        }
+    }
+    c->int_width = width;
     return KL_OK;
+}
+
+int kl_col_widen_int(kl_col *c, kl_error *err)
+{
+    return kl_col_widen_int_to(c, 8, err);
 }
 
 /* The line row would have from the marks alone (rows after a mark follow it

@@ -1,9 +1,10 @@
 /*
  * kl_table.h -- a table held as typed columns.
  *
- * A column is one contiguous array per type: INT as int32_t, widened once to
- * int64_t when a value does not fit (most integer columns -- years, head
- * counts -- never need it); NUM as double; TEXT as uint32_t codes into a
+ * A column is one contiguous array per type: INT in the narrowest of
+ * int8_t, int16_t, int32_t and int64_t that holds every value so far,
+ * widened when a value does not fit (years take 2 bytes, 0/1 flags and
+ * small counts 1: memory is a benchmark figure); NUM as double; TEXT as uint32_t codes into a
  * shared kl_strpool.  A missing cell sets a bit in a bitmap allocated on the
  * first missing cell, and stores 0 in the array -- the bitmap, not the value,
  * says it is missing.  A table owns its columns; columns do not own the pool.
@@ -22,7 +23,7 @@
 typedef struct kl_col {
     char *name;
     kl_type type;
-    int int_width;     /* INT only: 4 (int32_t data) or 8 (int64_t data) */
+    int int_width;     /* INT only: bytes per cell, 1, 2, 4 or 8 (int8_t ... int64_t) */
     size_t n;          /* cells appended */
     size_t cap;        /* cells allocated */
     void *data;        /* int32_t / int64_t / double / uint32_t[cap] */
@@ -71,7 +72,41 @@ int kl_table_reserve(kl_table *t, size_t extra, kl_error *err);
  * also be pushed as code KL_STR_MISSING without the bitmap: readers test
  * kl_col_present(), which treats both alike. */
 int kl_col_push_missing(kl_col *c, kl_error *err);
-int kl_col_widen_int(kl_col *c, kl_error *err); /* int32 -> int64, keeps values */
+/* Widens an INT column to `width` bytes (2, 4 or 8; no-op when already as
+ * wide), keeping the values of its first c->n cells. */
+int kl_col_widen_int_to(kl_col *c, int width, kl_error *err);
+int kl_col_widen_int(kl_col *c, kl_error *err); /* to 64 bits */
+
+/* The narrowest INT cell width (1, 2, 4, 8) holding every value in lo..hi. */
+static inline int kl_int_width_for(int64_t lo, int64_t hi)
+{
+    if (lo >= INT8_MIN && hi <= INT8_MAX)
+        return 1;
+    if (lo >= INT16_MIN && hi <= INT16_MAX)
+        return 2;
+    if (lo >= INT32_MIN && hi <= INT32_MAX)
+        return 4;
+    return 8;
+}
+
+/* Stores v in INT cell i, which the column's width must hold. */
+static inline void kl_col_store_int(kl_col *c, size_t i, int64_t v)
+{
+    switch (c->int_width) {
+    case 1:
+        ((int8_t *)c->data)[i] = (int8_t)v;
+        break;
+    case 2:
+        ((int16_t *)c->data)[i] = (int16_t)v;
+        break;
+    case 4:
+        ((int32_t *)c->data)[i] = (int32_t)v;
+        break;
+    default:
+        ((int64_t *)c->data)[i] = v;
+        break;
+    }
+}
 /* Marks cell i (below the capacity, at or past c->n: the loader writes a
  * batch of cells before it counts them) missing, allocating the bitmap on
  * first use; the value stored there is the caller's business (0). */
@@ -79,16 +114,10 @@ int kl_col_set_missing(kl_col *c, size_t i, kl_error *err);
 
 static inline int kl_col_push_int(kl_col *c, int64_t v, kl_error *err)
 {
-    if (c->int_width == 4) {
-        if (v < INT32_MIN || v > INT32_MAX) {
-            if (kl_col_widen_int(c, err) != KL_OK)
-                return err ? err->status : KL_ERR_INTERNAL;
-        } else {
-            ((int32_t *)c->data)[c->n++] = (int32_t)v;
-            return KL_OK;
-        }
-    }
-    ((int64_t *)c->data)[c->n++] = v;
+    int need = kl_int_width_for(v, v);
+    if (need > c->int_width && kl_col_widen_int_to(c, need, err) != KL_OK)
+        return err ? err->status : KL_ERR_INTERNAL;
+    kl_col_store_int(c, c->n++, v);
     return KL_OK;
 }
 
@@ -125,7 +154,16 @@ static inline int kl_col_present(const kl_col *c, size_t i)
 
 static inline int64_t kl_col_int(const kl_col *c, size_t i)
 {
-    return c->int_width == 4 ? ((const int32_t *)c->data)[i] : ((const int64_t *)c->data)[i];
+    switch (c->int_width) {
+    case 1:
+        return ((const int8_t *)c->data)[i];
+    case 2:
+        return ((const int16_t *)c->data)[i];
+    case 4:
+        return ((const int32_t *)c->data)[i];
+    default:
+        return ((const int64_t *)c->data)[i];
+    }
 }
 
 static inline double kl_col_num(const kl_col *c, size_t i)

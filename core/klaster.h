@@ -85,7 +85,7 @@ typedef struct kl_value {
  * ====================================================================== */
 
 #define KLASTER_ABI_MAJOR 1
-#define KLASTER_ABI_MINOR 0
+#define KLASTER_ABI_MINOR 1
 
 /* Facts a plugin and the host must agree on beyond the version numbers
  * (a plugin compiled with a different header or data model is refused). */
@@ -166,7 +166,10 @@ typedef const kl_plugin *(*kl_plugin_entry_fn)(void);
 
 /*
  * A column of an input table, as the host lends it.  data holds nrows
- * values: INT as int32_t (int_width 4) or int64_t (int_width 8), NUM as
+ * values: INT as int8_t, int16_t, int32_t or int64_t (int_width 1, 2, 4 or
+ * 8: the narrowest that holds the column's values; read cells with
+ * klaster_int(), which knows them all -- since ABI 1.1; a plugin built for
+ * 1.0 is lent 4-byte copies of narrower columns), NUM as
  * double, TEXT as uint32_t codes (host->text() turns a code into its string;
  * code 0 is the empty string; equal strings have equal codes across all
  * inputs of a run).  A missing cell has its bit set in `missing` (NULL when
@@ -190,7 +193,16 @@ static inline int64_t klaster_int(const kl_column_view *c, size_t row)
 {
     if (c->type == KL_TYPE_TEXT)
         return ((const uint32_t *)c->data)[row];
-    return c->int_width == 4 ? ((const int32_t *)c->data)[row] : ((const int64_t *)c->data)[row];
+    switch (c->int_width) {
+    case 1:
+        return ((const int8_t *)c->data)[row];
+    case 2:
+        return ((const int16_t *)c->data)[row];
+    case 4:
+        return ((const int32_t *)c->data)[row];
+    default:
+        return ((const int64_t *)c->data)[row];
+    }
 }
 /* INT or NUM cell as a double. */
 static inline double klaster_num(const kl_column_view *c, size_t row)

@@ -14,13 +14,19 @@ build_plugin() {
     $CC -std=c11 -Wall -Wextra -Werror -fPIC -shared -fvisibility=hidden -Icore \
         "tests/plugins/$1.c" -o "$TMP/$1/$1.so"
 }
-for p in tp_count tp_bad_abi tp_no_entry tp_undefined tp_fails tp_undeclared tp_dup_key; do
+for p in tp_count tp_bad_abi tp_no_entry tp_undefined tp_fails tp_undeclared tp_dup_key tp_abi10; do
     build_plugin $p || fail "build-$p"
 done
 
 expect_status plugin-good 0 "$KLASTER" compute tp_count --data $DATA --plugin-path "$TMP/tp_count"
 printf 'year,region,rows\n2020,UZ-AN,2\n2020,UZ-FA,1\n2021,UZ-AN,2\n2021,UZ-FA,1\n' >"$TMP/want"
 expect_same plugin-good-output-sorted "$TMP/want" "$TMP/out"
+
+# A plugin built for ABI 1.0 knows only 4- and 8-byte INT cells: it is lent
+# those (the host keeps year and head counts in 2 bytes).
+expect_status plugin-abi-1.0 0 "$KLASTER" compute tp_abi10 --data $DATA --plugin-path "$TMP/tp_abi10"
+printf 'year,employees\n2020,120\n2020,8\n2020,45\n2021,130\n2021,9\n2021,50\n' >"$TMP/want"
+expect_same plugin-abi-1.0-reads-int32 "$TMP/want" "$TMP/out"
 
 expect_status plugin-wrong-abi 64 "$KLASTER" list --plugin-path "$TMP/tp_bad_abi"
 expect_grep plugin-wrong-abi-message "tp_bad_abi.so: built for plugin ABI 99.0, but this klaster provides ABI 1." "$TMP/err"

@@ -51,7 +51,7 @@ KT_TEST(table_new_and_columns)
     kl_col *rev = add_col(t, "revenue", KL_TYPE_NUM);
     kl_col *reg = add_col(t, "region", KL_TYPE_TEXT);
     KT_EQ_INT(t->ncols, 3);
-    KT_EQ_INT(year->int_width, 4);
+    KT_EQ_INT(year->int_width, 1); /* widened as values need */
     KT_EQ_INT(rev->type, KL_TYPE_NUM);
     KT_CHECK(kl_table_col(t, "year") == year);
     KT_CHECK(kl_table_col(t, "revenue") == rev);
@@ -326,4 +326,52 @@ KT_TEST(table_line_map)
         if (kl_table_row_line(t, r) != 2 + 3 * r)
             KT_EQ_INT(kl_table_row_line(t, r), 2 + 3 * r);
     kl_table_free(t);
+}
+
+/* An INT column goes 1 -> 2 -> 4 -> 8 bytes a cell as values need, in one
+ * step or several, and every earlier value (and missing mark) survives each
+ * widening; the views and the grouping read every width. */
+KT_TEST(table_int_widths_chain)
+{
+    static const int64_t steps[][2] = {{-128, 127},          {-32768, 32767},
+                                       {INT32_MIN, INT32_MAX}, {INT64_MIN, INT64_MAX}};
+    kl_strpool *pool = kl_strpool_new();
+    kl_table *t = kl_table_new("t", pool);
+    kl_error err;
+    kl_col *c = add_col(t, "v", KL_TYPE_INT);
+    int64_t want[64];
+    size_t n = 0;
+
+    reserve(c, 64);
+    for (int w = 0; w < 4; w++) {
+        push_int(c, steps[w][0]);
+        want[n++] = steps[w][0];
+        KT_EQ_INT(c->int_width, 1 << w);
+        push_missing(c);
+        want[n++] = 0;
+        push_int(c, steps[w][1]);
+        want[n++] = steps[w][1];
+        KT_EQ_INT(c->int_width, 1 << w);
+        for (size_t i = 0; i < n; i++) {
+            KT_EQ_INT(kl_col_int(c, i), want[i]);
+            KT_EQ_INT(kl_col_is_missing(c, i), i % 3 == 1);
+        }
+    }
+    KT_EQ_INT(kl_int_width_for(0, 1), 1);
+    KT_EQ_INT(kl_int_width_for(-129, 0), 2);
+    KT_EQ_INT(kl_int_width_for(0, 32768), 4);
+    KT_EQ_INT(kl_int_width_for(INT32_MIN - INT64_C(1), 0), 8);
+    /* Straight from 1 to 8 bytes. */
+    kl_col *d = add_col(t, "d", KL_TYPE_INT);
+    reserve(d, 3);
+    push_int(d, -5);
+    push_int(d, 100);
+    KT_EQ_INT(kl_col_widen_int_to(d, 8, &err), KL_OK);
+    KT_EQ_INT(kl_col_int(d, 0), -5);
+    KT_EQ_INT(kl_col_int(d, 1), 100);
+    KT_EQ_INT(kl_col_widen_int_to(d, 2, &err), KL_OK); /* never narrower */
+    KT_EQ_INT(d->int_width, 8);
+    KT_EQ_INT(kl_col_widen_int_to(d, 3, &err), KL_ERR_INTERNAL);
+    kl_table_free(t);
+    kl_strpool_free(pool);
 }
