@@ -154,16 +154,7 @@ static inline int kl_col_present(const kl_col *c, size_t i)
 
 static inline int64_t kl_col_int(const kl_col *c, size_t i)
 {
-    switch (c->int_width) {
-    case 1:
-        return ((const int8_t *)c->data)[i];
-    case 2:
-        return ((const int16_t *)c->data)[i];
-    case 4:
-        return ((const int32_t *)c->data)[i];
-    default:
-        return ((const int64_t *)c->data)[i];
-    }
+    return klaster_int_cell(c->data, c->int_width, i);
 }
 
 static inline double kl_col_num(const kl_col *c, size_t i)

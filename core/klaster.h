@@ -188,21 +188,26 @@ static inline int klaster_missing(const kl_column_view *c, size_t row)
 {
     return c->missing && ((c->missing[row >> 6] >> (row & 63)) & 1u);
 }
+/* Cell `row` of an INT array whose cells are `width` bytes. */
+static inline int64_t klaster_int_cell(const void *data, int width, size_t row)
+{
+    switch (width) {
+    case 1:
+        return ((const int8_t *)data)[row];
+    case 2:
+        return ((const int16_t *)data)[row];
+    case 4:
+        return ((const int32_t *)data)[row];
+    default:
+        return ((const int64_t *)data)[row];
+    }
+}
 /* INT cell (also valid for TEXT: the code). */
 static inline int64_t klaster_int(const kl_column_view *c, size_t row)
 {
     if (c->type == KL_TYPE_TEXT)
         return ((const uint32_t *)c->data)[row];
-    switch (c->int_width) {
-    case 1:
-        return ((const int8_t *)c->data)[row];
-    case 2:
-        return ((const int16_t *)c->data)[row];
-    case 4:
-        return ((const int32_t *)c->data)[row];
-    default:
-        return ((const int64_t *)c->data)[row];
-    }
+    return klaster_int_cell(c->data, c->int_width, row);
 }
 /* INT or NUM cell as a double. */
 static inline double klaster_num(const kl_column_view *c, size_t row)
