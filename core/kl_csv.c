@@ -111,7 +111,27 @@ static int kl_csv_nul(kl_csv *csv, uint64_t line, uint64_t col)
                           "NUL byte in the data (expected text; is this a binary file?)");
 }
 
-/* Turns the source's "NAME: what" into "NAME:LINE: what". */
+/* Line and column of the byte after the last one the source delivered:
+ * where a truncated or corrupt stream stops making sense.  Lines count as
+ * the parse counts them (CRLF, LF or a bare CR; inside quotes too).  (A BOM
+ * is never counted: the source only fails after the first read, and by then
+ * the BOM is behind pos.) */
+static void kl_csv_end_position(const kl_csv *csv, uint64_t *line, uint64_t *col)
+{
+    const char *p = csv->buf + csv->pos, *end = csv->buf + csv->end, *ls = p;
+    uint64_t l = csv->line;
+
+    for (; p < end; p++) {
+        if (*p == '\n' || (*p == '\r' && (p + 1 == end || p[1] != '\n'))) {
+            l++;
+            ls = p + 1;
+        }
+    }
+    *line = l;
+    *col = (uint64_t)(end - ls) + 1;
+}
+
+/* Turns the source's "NAME: what" into "NAME:LINE:COLUMN: what". */
 static int kl_csv_source_error(kl_csv *csv)
 {
     kl_error *e = &csv->ferr;
@@ -121,8 +141,11 @@ static int kl_csv_source_error(kl_csv *csv)
     if (e->status != KL_ERR_INTERNAL && strncmp(e->msg, name, n) == 0 && e->msg[n] == ':' &&
         e->msg[n + 1] == ' ') {
         char tail[KL_ERROR_MSG_MAX];
+        uint64_t line, col;
+        kl_csv_end_position(csv, &line, &col);
         snprintf(tail, sizeof tail, "%s", e->msg + n + 2);
-        kl_error_set(e, e->status, "%s:%llu: %s", name, (unsigned long long)csv->line, tail);
+        kl_error_set(e, e->status, "%s:%llu:%llu: %s", name, (unsigned long long)line,
+                     (unsigned long long)col, tail);
     }
     return KL_CSV_ERROR;
 }

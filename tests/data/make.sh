@@ -6,7 +6,8 @@
 #   ok ROWS                     the load succeeds with ROWS rows
 #   has LINE                    (after ok) LINE is a line of the result CSV
 #   error STATUS LOC SUBSTRING  exit STATUS; stderr names firms.csv:LOC:
-#                               (LINE:COL, or LINE for gzip faults) and SUBSTRING
+#                               (LINE:COL; for a gzip fault, where the good
+#                               bytes end) and SUBSTRING
 #   args ARGS...                extra arguments for klaster compute
 # The files are committed; rerun this (from anywhere) after changing a case.
 # gzip -n keeps the output byte-identical from run to run.
@@ -29,19 +30,19 @@ n=$(size good.tmp)
 
 # --- gzip ---------------------------------------------------------------
 cut_to good.tmp 6 >0001-gzip-truncated-header.csv.gz
-expect 0001-gzip-truncated-header 'error 65 1 truncated'
+expect 0001-gzip-truncated-header 'error 65 1:1 truncated'
 cut_to good.tmp $((n / 2)) >0002-gzip-truncated-data.csv.gz
-expect 0002-gzip-truncated-data 'error 65 1 truncated'
+expect 0002-gzip-truncated-data 'error 65 1:14 truncated'
 cut_to good.tmp $((n - 3)) >0003-gzip-truncated-trailer.csv.gz
-expect 0003-gzip-truncated-trailer 'error 65 5 truncated'
+expect 0003-gzip-truncated-trailer 'error 65 5:1 truncated'
 cp good.tmp 0004-gzip-bad-crc.csv.gz
 patch 0004-gzip-bad-crc.csv.gz $((n - 8)) 125
-expect 0004-gzip-bad-crc 'error 65 5 incorrect data check'
+expect 0004-gzip-bad-crc 'error 65 5:1 incorrect data check'
 cp good.tmp 0005-gzip-bad-length.csv.gz
 patch 0005-gzip-bad-length.csv.gz $((n - 4)) 001
-expect 0005-gzip-bad-length 'error 65 5 incorrect length check'
+expect 0005-gzip-bad-length 'error 65 5:1 incorrect length check'
 { cat good.tmp; printf 'garbage after the member\n'; } >0006-gzip-trailing-garbage.csv.gz
-expect 0006-gzip-trailing-garbage 'error 65 5 trailing garbage'
+expect 0006-gzip-trailing-garbage 'error 65 5:1 trailing garbage'
 { printf '' | gz; cat good.tmp; printf '' | gz; } >0007-gzip-empty-members.csv.gz
 expect 0007-gzip-empty-members 'ok 3'
 good >0008-gzip-plain-named-gz.csv.gz
@@ -52,16 +53,16 @@ expect 0009-empty-file 'error 65 - empty file'
 expect 0010-gzip-only-empty-member 'error 65 - empty file'
 # A decompression bomb: 4 MiB of one repeated row in ~4 KiB, over a 1 MiB cap.
 { printf '%s\n' "$H"; yes '2020,UZ-AN,,1,5,100' | head -c 4194304; } | gz >0011-gzip-bomb.csv.gz
-expect 0011-gzip-bomb 'error 65 52428 limit of 1048576 bytes' 'args --max-input-size 1M'
+expect 0011-gzip-bomb 'error 65 52428:14 limit of 1048576 bytes' 'args --max-input-size 1M'
 # The same cap over several members: each one small, their sum too big.
 { printf '%s\n' "$H" | gz; for i in 1 2 3 4 5 6; do yes '2020,UZ-AN,,1,5,100' | head -c 262144 | gz; done; } \
     >0012-gzip-bomb-members.csv.gz
-expect 0012-gzip-bomb-members 'error 65 52428 limit of 1048576 bytes' 'args --max-input-size 1M'
+expect 0012-gzip-bomb-members 'error 65 52428:2 limit of 1048576 bytes' 'args --max-input-size 1M'
 # A quoted field with a delimiter and a line break, split across two members.
 { printf '%s\n2020,"UZ-A' "$H" | gz; printf 'N,\nX",,1,5,100\n' | gz; } >0013-gzip-quote-across-members.csv.gz
 expect 0013-gzip-quote-across-members 'ok 1' 'has 2020,1,"UZ-AN,'
 printf '\037\213' >0014-gzip-magic-only.csv.gz
-expect 0014-gzip-magic-only 'error 65 1 truncated'
+expect 0014-gzip-magic-only 'error 65 1:1 truncated'
 
 # --- CSV: BOM, line ends, quoting -------------------------------------
 { printf '\357\273\277'; good; } >0020-bom-at-start.csv
