@@ -5,7 +5,8 @@
 #   make test       install missing Debian packages, build, run every test
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make bench      speed and memory figures against their baselines
-#   make torture    every allocation failing in turn, under ASan (slow; not in test)
+#   make torture    every allocation, then every output write, failing in turn, under
+#                   ASan (slow; not in test)
 #   make fuzz       the libFuzzer harnesses, FUZZ_SECONDS (60) each (clang)
 #   make install    PREFIX=/usr/local DESTDIR= (headers, pkg-config, plugins)
 #   make clean
@@ -49,7 +50,7 @@ KL_LIBS = $(DEP_LIBS) -ldl -lm
 # The library: every subsystem, as a file pair each (the program's main
 # only parses arguments and dispatches).
 CORE_SRCS = \
-	core/kl_alloc.c core/kl_error.c \
+	core/kl_alloc.c core/kl_io.c core/kl_error.c \
 	core/kl_source.c core/kl_csv.c core/kl_number.c \
 	core/kl_strpool.c core/kl_table.c core/kl_group.c \
 	core/kl_schema.c core/kl_dataset.c core/kl_check.c \
@@ -132,9 +133,11 @@ bench: deps
 	@$(MAKE) --no-print-directory all
 	@sh bench/run.sh $(BUILD)
 
-# The allocation-failure sweep (tests/torture/run.sh): a fault-injection
+# The fault-injection sweeps (tests/torture/run.sh): a fault-injection
 # build under ASan+UBSan, then each representative command with its Nth
-# allocation failing, for every N (TORTURE_STRIDE=S: every Sth).
+# allocation failing, for every N (TORTURE_STRIDE=S: every Sth), and with
+# its Nth output call (write, fsync, rename, mkdir...: core/kl_io.h) failing,
+# for every N (TORTURE_FAULTS=alloc or write runs one sweep only).
 TORTURE_BUILD ?= $(BUILD)-torture
 .PHONY: torture fuzz fuzz-build
 torture: deps

@@ -139,7 +139,11 @@ int kl_compute_write_table(const kl_table *t, const char *path, kl_format fmt, k
     return KL_OK;
 }
 
-/* Writes every named result, then commits them all (or none). */
+/* Writes every named result, then commits them all (or none).  Each is
+ * finished (written out, fsync'd, closed) before any is renamed into place:
+ * a full disk or an I/O error then publishes nothing, instead of the results
+ * committed before the one that failed.  Only a failing rename can still
+ * leave some results renamed and not the others. */
 static int kl_compute_publish(const kl_compute_opts *o, kl_workspace *ws, kl_error *err)
 {
     kl_writer *writers[KL_COMPUTE_MAX_STEPS] = {0};
@@ -157,6 +161,8 @@ static int kl_compute_publish(const kl_compute_opts *o, kl_workspace *ws, kl_err
             snprintf(path, sizeof path, "-");
         rc = kl_compute_write_table(t, path, o->format, &writers[i], err);
     }
+    for (size_t i = 0; i < o->nnames && rc == KL_OK; i++)
+        rc = kl_writer_finish(writers[i], err);
     for (size_t i = 0; i < o->nnames; i++) {
         if (!writers[i])
             continue;

@@ -62,9 +62,12 @@ static int kl_rtab_add_row(kl_rtab *t, const kl_field *fs, size_t n, kl_error *e
         t->cells = cells;
         t->cap = cap;
     }
+    /* The whole row is NULL first: a failed copy counts the row in (below),
+     * and kl_rtab_free() must not see the cells after it uninitialised. */
+    for (size_t c = 0; c < t->ncols; c++)
+        t->cells[t->nrows * t->ncols + c] = NULL;
     for (size_t c = 0; c < t->ncols; c++) {
         char **cell = &t->cells[t->nrows * t->ncols + c];
-        *cell = NULL;
         if (c < n && fs[c].len && !(*cell = kl_strndup(fs[c].ptr, fs[c].len))) {
             t->nrows++; /* so the cells already copied are freed */
             return kl_error_oom(err, "reading a result for the report");

@@ -6,7 +6,9 @@
  * inputs and steps, maybe stop (--if-changed), make the run folder with a
  * "running" manifest, load the datasets, run the steps on a small pool of
  * threads, write the outputs, write the final manifest, and only then move
- * `latest`.  Every file is written to a temporary name and renamed.
+ * `latest`.  Every file is written to a temporary name and renamed.  A run
+ * that fails on the way says so in its manifest ("failed") when the disk
+ * still lets it write one.
  */
 #include "kl_run.h"
 
@@ -750,9 +752,15 @@ static int kl_run_locked(kl_run *r, kl_error *err)
     }
     kl_run_describe_changes(r, have_prev ? prev_manifest : NULL);
     kl_runs_new_id(r->id, r->fingerprint);
-    if ((rc = kl_runs_create(r->p->out_dir, r->id, r->dir, sizeof r->dir, err)) != KL_OK ||
-        (rc = kl_run_write_manifest(r, "running", err)) != KL_OK)
+    if ((rc = kl_runs_create(r->p->out_dir, r->id, r->dir, sizeof r->dir, err)) != KL_OK)
         return rc;
+    if ((rc = kl_run_write_manifest(r, "running", err)) != KL_OK) {
+        /* The folder is still empty (the writer removed its temporary
+         * file): left behind, it would be a run `klaster history` cannot
+         * explain, with nothing in it. */
+        rmdir(r->dir);
+        return rc;
+    }
     kl_log_event(r->log, KL_LOG_INFO, NULL, "run %s of %s started (changes: %s)", r->id, r->p->path,
                  r->changes);
     if ((rc = kl_workspace_init(&r->ws, err)) == KL_OK && (rc = kl_run_load_inputs(r, err)) == KL_OK) {
@@ -777,6 +785,21 @@ static int kl_run_locked(kl_run *r, kl_error *err)
         if (rc == KL_OK && mrc != KL_OK) {
             *err = merr;
             rc = mrc;
+            /* "failed" rather than the "running" manifest, which history
+             * would call interrupted -- if the disk lets us (best effort). */
+            memcpy(r->error, err->msg, sizeof r->error);
+            (void)kl_run_write_manifest(r, "failed", &merr);
+        }
+    }
+    if (rc == KL_OK) {
+        kl_run_report(r);
+        if ((rc = kl_runs_publish(r->p->out_dir, r->id, err)) != KL_OK) {
+            kl_error merr;
+            /* The manifest says success, but the run did not become
+             * `latest`: it failed after all, and must not look good in
+             * history (best effort: the disk may be what failed). */
+            memcpy(r->error, err->msg, sizeof r->error);
+            (void)kl_run_write_manifest(r, "failed", &merr);
         }
     }
     if (rc != KL_OK) {
@@ -788,9 +811,6 @@ static int kl_run_locked(kl_run *r, kl_error *err)
         kl_runs_prune(r->p->out_dir, r->p->keep, &removed, &perr);
         return rc;
     }
-    kl_run_report(r);
-    if ((rc = kl_runs_publish(r->p->out_dir, r->id, err)) != KL_OK)
-        return rc;
     kl_log_event(r->log, KL_LOG_INFO, NULL, "run %s succeeded in %.2f s; %s/latest points at it", r->id,
                  kl_run_now() - r->t0, r->p->out_dir);
     if (kl_runs_prune(r->p->out_dir, r->p->keep, &removed, err) != KL_OK)

@@ -1,6 +1,7 @@
 /*
  * kl_runs.c -- run folders, lock, `latest`, retention, history (see
- * kl_runs.h).
+ * kl_runs.h).  The calls that create the lock, the folders and `latest` go
+ * through kl_io.h, so that the fault-injection build can fail them.
  */
 #include "kl_runs.h"
 
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "kl_alloc.h"
+#include "kl_io.h"
 #include "kl_sha256.h"
 #include "kl_writer.h"
 
@@ -30,7 +32,7 @@ int kl_runs_lock(const char *out_dir, int wait, int *fd, kl_error *err)
     if ((rc = kl_mkdir_p(out_dir, err)) != KL_OK)
         return rc;
     snprintf(path, sizeof path, "%s/.lock", out_dir);
-    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    *fd = kl_io_open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
     if (*fd < 0)
         return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot create the lock file: %s", path,
                             strerror(errno));
@@ -107,7 +109,7 @@ static int kl_runs_fsync_dir(const char *dir)
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    fsync(fd);
+    kl_io_fsync(fd);
     close(fd);
     return 0;
 }
@@ -120,10 +122,10 @@ int kl_runs_publish(const char *out_dir, const char *id, kl_error *err)
     snprintf(tmp, sizeof tmp, "%s/.latest.%d", out_dir, (int)getpid());
     snprintf(link, sizeof link, "%s/latest", out_dir);
     unlink(tmp);
-    if (symlink(target, tmp) != 0)
+    if (kl_io_symlink(target, tmp) != 0)
         return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot create a link: %s", tmp,
                             strerror(errno));
-    if (rename(tmp, link) != 0) {
+    if (kl_io_rename(tmp, link) != 0) {
         int e = errno;
         unlink(tmp);
         return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot switch to run %s: %s", link, id,

@@ -3,10 +3,12 @@
  * Lines (see kl_writer.h).
  *
  * Two layers.  kl_out is the file protocol: a temporary file created next to
- * the final name, written with checked write() calls, then fsync, close,
- * rename over the final name and fsync of the folder; on any failure the
- * temporary file is removed.  kl_writer formats rows into a 256 KiB buffer
- * and hands full buffers to kl_out, through deflate for gzip.
+ * the final name, written with checked write() calls, then fsync and close
+ * (kl_out_finish), rename over the final name and fsync of the folder
+ * (kl_out_commit); on any failure the temporary file is removed.  kl_writer
+ * formats rows into a 256 KiB buffer and hands full buffers to kl_out,
+ * through deflate for gzip.  Every file-system call that writes goes through
+ * kl_io.h, so that the fault-injection build can fail it.
  *
  * Errors are sticky: after the first failed write every later call reports
  * the same error, and the writer must still be released (commit or abort),
@@ -36,6 +38,7 @@
 #include <zlib.h>
 
 #include "kl_alloc.h"
+#include "kl_io.h"
 #include "kl_number.h"
 
 /* Formatted text is gathered here before write(): big writes are cheap. */
@@ -120,7 +123,7 @@ static int kl_out_write(kl_out *o, const void *data, size_t n)
     if (o->err_no)
         return -1;
     while (n > 0) {
-        ssize_t got = write(o->fd, p, n);
+        ssize_t got = kl_io_write(o->fd, p, n);
         if (got < 0) {
             if (errno == EINTR)
                 continue;
@@ -192,7 +195,7 @@ static int kl_out_create_tmp(kl_out *o, const char *base, kl_error *err)
         char suffix[7];
         kl_tmp_suffix(suffix, attempt);
         snprintf(o->tmp_path, cap, "%s/.%.*s.tmp.%s", o->dir, (int)blen, base, suffix);
-        o->fd = open(o->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        o->fd = kl_io_open(o->tmp_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (o->fd >= 0)
             return KL_OK;
         saved = errno;
@@ -249,34 +252,46 @@ static void kl_sync_dir(const char *dir)
 {
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
-        (void)fsync(fd);
+        (void)kl_io_fsync(fd);
         close(fd);
     }
 }
 
-/* Makes the output final: fsync, close, rename, fsync the folder.  On
- * failure the caller's kl_out_discard() removes the temporary file. */
-static int kl_out_commit(kl_out *o, kl_error *err)
+/* Makes the temporary file complete on disk: fsync, close (called again
+ * after that, a no-op).  On failure the caller's kl_out_discard() removes
+ * it. */
+static int kl_out_finish(kl_out *o, kl_error *err)
 {
     int fd;
 
     if (o->err_no)
         return kl_out_report(o, err);
-    if (o->is_stdout)
+    if (o->is_stdout || o->fd < 0)
         return KL_OK;
     /* Write errors can surface only here (delayed allocation, NFS). */
-    if (fsync(o->fd) != 0 && errno != EINVAL) {
+    if (kl_io_fsync(o->fd) != 0 && errno != EINVAL) {
         o->err_no = errno;
         return kl_out_report(o, err);
     }
     fd = o->fd;
     o->fd = -1;
     /* Linux closes the descriptor even when close() says EINTR. */
-    if (close(fd) != 0 && errno != EINTR) {
+    if (kl_io_close(fd) != 0 && errno != EINTR) {
         o->err_no = errno;
         return kl_out_report(o, err);
     }
-    if (rename(o->tmp_path, o->path) != 0)
+    return KL_OK;
+}
+
+/* Makes the output final: finish, rename, fsync the folder.  On failure
+ * the caller's kl_out_discard() removes the temporary file. */
+static int kl_out_commit(kl_out *o, kl_error *err)
+{
+    int rc = kl_out_finish(o, err);
+
+    if (rc != KL_OK || o->is_stdout)
+        return rc;
+    if (kl_io_rename(o->tmp_path, o->path) != 0)
         return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot put the file in place: %s",
                             o->path, strerror(errno));
     kl_free(o->tmp_path);
@@ -326,6 +341,7 @@ struct kl_writer {
     int zs_ready;
     unsigned char *zbuf; /* gzip only: compressed bytes, KL_WRITER_ZBUF_SIZE */
     size_t rows;
+    int finished;   /* kl_writer_finish() succeeded: only the rename is left */
 };
 
 /* zlib allocates through the klaster allocator too (fault injection). */
@@ -645,6 +661,9 @@ int kl_writer_row(kl_writer *w, const kl_value *values, kl_error *err)
 
     if (w->out.err_no)
         return kl_out_report(&w->out, err);
+    if (w->finished)
+        return kl_error_set(err, KL_ERR_INTERNAL, "%s: a row after the output was finished",
+                            kl_out_name(&w->out));
     /* Check first so that a bad row leaves no half-written line. */
     for (size_t i = 0; i < w->ncols; i++) {
         int t = values[i].type;
@@ -664,15 +683,28 @@ size_t kl_writer_rows(const kl_writer *w)
     return w->rows;
 }
 
+int kl_writer_finish(kl_writer *w, kl_error *err)
+{
+    if (!w)
+        return kl_error_set(err, KL_ERR_INTERNAL, "finishing an output that is not open");
+    if (w->finished)
+        return KL_OK;
+    if (kl_writer_flush(w, 1) != 0)
+        return kl_out_report(&w->out, err);
+    if (kl_out_finish(&w->out, err) != KL_OK)
+        return err->status;
+    w->finished = 1;
+    return KL_OK;
+}
+
 int kl_writer_commit(kl_writer *w, kl_error *err)
 {
     int rc;
 
     if (!w)
         return kl_error_set(err, KL_ERR_INTERNAL, "committing an output that is not open");
-    if (kl_writer_flush(w, 1) != 0)
-        rc = kl_out_report(&w->out, err);
-    else
+    rc = kl_writer_finish(w, err);
+    if (rc == KL_OK)
         rc = kl_out_commit(&w->out, err);
     kl_writer_free(w);
     return rc;
@@ -710,7 +742,7 @@ int kl_mkdir_p(const char *dir, kl_error *err)
         if (path[i] != '/' && path[i] != '\0')
             continue;
         path[i] = '\0';
-        if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        if (kl_io_mkdir(path, 0777) != 0 && errno != EEXIST)
             return kl_error_set(err, KL_ERR_CANTCREAT, "%s: cannot create folder: %s", path,
                                 strerror(errno));
         path[i] = dir[i];

@@ -43,6 +43,15 @@ int kl_writer_row(kl_writer *w, const kl_value *values, kl_error *err);
 /* Rows written so far. */
 size_t kl_writer_rows(const kl_writer *w);
 
+/*
+ * Writes everything out without publishing: flush, fsync, close.  Then only
+ * kl_writer_commit() (which just renames) or kl_writer_abort() may follow;
+ * w is not freed either way.  For a caller with several outputs: finish
+ * them all, then commit them all, so that a full disk or an I/O error
+ * publishes none of them.
+ */
+int kl_writer_finish(kl_writer *w, kl_error *err);
+
 /* Finishes: flush, fsync, rename into place, fsync the folder; frees w. */
 int kl_writer_commit(kl_writer *w, kl_error *err);
 
@@ -74,10 +83,10 @@ int kl_write_file_atomic(const char *path, const void *data, size_t len, kl_erro
  * and the folder ("out/x.csv: cannot create a file in folder out: No such
  * file or directory").  A failed write, fsync or close (ENOSPC, EFBIG, EIO,
  * EDQUOT...) is KL_ERR_CANTCREAT "PATH: cannot write: REASON", from the call
- * that hit it (a row, or commit when the last buffer is written).  Errors are
- * sticky: every later kl_writer_row() returns the same error; the writer must
- * still be released with kl_writer_abort() (or kl_writer_commit(), which then
- * returns the error).  kl_writer_commit() frees w whether it succeeds or not,
+ * that hit it (a row, or finish or commit when the last buffer is written).
+ * Errors are sticky: every later kl_writer_row() returns the same error; the
+ * writer must still be released with kl_writer_abort() (or
+ * kl_writer_commit(), which then returns the error).  kl_writer_commit() frees w whether it succeeds or not,
  * and when it fails the temporary file is gone and the final name untouched.
  * A value type other than 0 or a kl_type is KL_ERR_INTERNAL and writes
  * nothing of that row (the writer stays usable).  Out of memory is

@@ -19,6 +19,7 @@
 #include "kl_alloc.h"
 #include "kl_cli.h"
 #include "kl_error.h"
+#include "kl_io.h"
 
 typedef int (*kl_command_fn)(const kl_cli *cli, kl_error *err);
 
@@ -219,6 +220,7 @@ int main(int argc, char **argv)
     int rc;
 
     kl_error_clear(&err);
+    kl_io_hook_stdout(); /* fault-injection builds only: stdout can fail too */
     rc = kl_cli_parse(&cli, argc, argv, &err);
     if (rc == KL_OK && cli.version && !cli.command) {
         rc = kl_main_version(&cli, &err);
@@ -237,15 +239,19 @@ int main(int argc, char **argv)
             if (strcmp(kl_main_commands[i].name, cli.command) == 0)
                 rc = kl_main_commands[i].fn(&cli, &err);
     }
-    if (fflush(stdout) != 0 && rc == KL_OK)
+    /* ferror too: a write that failed in the middle of the output (a full
+     * disk) is not repeated by the final fflush, which may then succeed. */
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == KL_OK)
         rc = kl_error_set(&err, KL_ERR_CANTCREAT, "cannot write to standard output");
     if (rc != KL_OK && err.msg[0])
         fprintf(stderr, "klaster: %s\n", err.msg);
     kl_cli_clear(&cli);
 #ifdef KL_FAULT_INJECTION
-    /* For `make torture`: how many allocations this run made. */
+    /* For `make torture`: how many allocations and output file-system
+     * calls (kl_io.h) this run made. */
     if (getenv("KLASTER_ALLOC_REPORT"))
-        fprintf(stderr, "klaster: allocations: %lu\n", kl_alloc_count());
+        fprintf(stderr, "klaster: allocations: %lu\nklaster: writes: %lu\n", kl_alloc_count(),
+                kl_io_count());
 #endif
     return rc;
 }

@@ -353,6 +353,51 @@ KT_TEST(writer_existing_file_untouched_until_commit)
     KT_EQ_INT(w_count_files(), 1);
 }
 
+/* finish writes everything out but publishes nothing; commit then renames,
+ * abort removes it; a row after finish is refused. */
+KT_TEST(writer_finish_then_commit_or_abort)
+{
+    static const kl_format fmts[] = {KL_FORMAT_CSV, KL_FORMAT_CSV_GZ, KL_FORMAT_JSONL};
+    kl_value rows[W_NROWS][W_NCOLS];
+    char path[4096];
+
+    w_rows(rows);
+    w_path(path, sizeof path, "out");
+    for (int f = 0; f < 3; f++) {
+        for (int commit = 0; commit < 2; commit++) {
+            kl_writer *w = NULL;
+            kl_error err = {0};
+            KT_EQ_INT(kl_writer_open(&w, path, fmts[f], w_columns, W_NCOLS, &err), KL_OK);
+            for (size_t i = 0; i < W_NROWS; i++)
+                KT_EQ_INT(kl_writer_row(w, rows[i], &err), KL_OK);
+            KT_EQ_INT(kl_writer_finish(w, &err), KL_OK);
+            KT_EQ_INT(kl_writer_finish(w, &err), KL_OK); /* again: nothing more to do */
+            KT_CHECK(!w_exists(path));
+            KT_EQ_INT(w_count_files(), 1);
+            KT_EQ_INT(kl_writer_row(w, rows[0], &err), KL_ERR_INTERNAL);
+            if (!commit) {
+                kl_writer_abort(w);
+                KT_EQ_INT(w_count_files(), 0);
+                continue;
+            }
+            KT_EQ_INT(kl_writer_commit(w, &err), KL_OK);
+            KT_EQ_INT(w_count_files(), 1);
+            if (fmts[f] == KL_FORMAT_CSV)
+                w_check_content(path, w_expected_csv, sizeof w_expected_csv - 1);
+            else if (fmts[f] == KL_FORMAT_JSONL)
+                w_check_content(path, w_expected_jsonl, sizeof w_expected_jsonl - 1);
+            else {
+                size_t len;
+                char *csv = w_gunzip(path, &len);
+                KT_CHECK(len == sizeof w_expected_csv - 1 &&
+                         memcmp(csv, w_expected_csv, len) == 0);
+                free(csv);
+            }
+            unlink(path);
+        }
+    }
+}
+
 /* Writes rows until the file-size limit bites; returns the failing status. */
 static int w_write_past_limit(const char *path, kl_format fmt, kl_error *err)
 {
