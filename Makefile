@@ -4,6 +4,7 @@
 #   make demo       install missing Debian packages, build, run the example
 #   make test       install missing Debian packages, build, run every test
 #   make asan       the test suite under AddressSanitizer + UBSan
+#   make tsan       the threaded paths (parallel loads and steps) under ThreadSanitizer
 #   make bench      speed and memory figures against their baselines
 #   make torture    every allocation, then every output write, failing in turn, under
 #                   ASan (slow; not in test)
@@ -55,7 +56,7 @@ CORE_SRCS = \
 	core/kl_strpool.c core/kl_table.c core/kl_group.c \
 	core/kl_schema.c core/kl_dataset.c core/kl_check.c \
 	core/kl_writer.c core/kl_sha256.c core/kl_log.c \
-	core/kl_plugin.c core/kl_step.c core/kl_compute.c \
+	core/kl_plugin.c core/kl_step.c core/kl_sched.c core/kl_compute.c \
 	core/kl_lua.c core/kl_lua_api.c core/kl_lua_config.c core/kl_lua_desc.c \
 	core/kl_lua_group.c core/kl_lua_path.c \
 	core/kl_pipeline.c core/kl_run.c core/kl_runs.c core/kl_schedule.c \
@@ -67,7 +68,8 @@ UNIT_SRCS = \
 	tests/unit/runner.c tests/unit/test_source.c tests/unit/test_csv.c \
 	tests/unit/test_number.c tests/unit/test_strpool.c tests/unit/test_table.c \
 	tests/unit/test_group.c tests/unit/test_dataset.c tests/unit/test_writer.c \
-	tests/unit/test_sha256.c tests/unit/test_lua.c tests/unit/test_report.c
+	tests/unit/test_sha256.c tests/unit/test_lua.c tests/unit/test_report.c \
+	tests/unit/test_sched.c
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 PLUGIN_SRCS = plugins/jobs_created.c plugins/budget_revenue.c plugins/innovation_activity.c \
 	plugins/export_diversification.c
@@ -80,7 +82,7 @@ LIB = $(BUILD)/libklaster.a
 PROG = $(BUILD)/klaster
 UNIT = $(BUILD)/tests/unit-tests
 
-.PHONY: all deps demo test test-run asan bench install clean
+.PHONY: all deps demo test test-run asan tsan bench install clean
 all: $(PROG) $(PLUGINS) $(TOOLS) $(UNIT)
 
 deps:
@@ -128,6 +130,13 @@ test-run: all
 
 asan: deps
 	@$(MAKE) --no-print-directory SANITIZE=address,undefined test-run
+
+# ThreadSanitizer over the threaded paths (tests/tsan.sh): parallel loads
+# and steps sharing the string pool and the grouping cache.
+TSAN_BUILD ?= $(BUILD)-tsan
+tsan: deps
+	@$(MAKE) --no-print-directory BUILD=$(TSAN_BUILD) SANITIZE=thread all
+	@sh tests/tsan.sh $(TSAN_BUILD)
 
 bench: deps
 	@$(MAKE) --no-print-directory all

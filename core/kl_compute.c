@@ -10,6 +10,7 @@
 #include "kl_alloc.h"
 #include "kl_dataset.h"
 #include "kl_plugin.h"
+#include "kl_sched.h"
 
 #define KL_COMPUTE_MAX_STEPS 256
 
@@ -69,41 +70,153 @@ static int kl_plan_add(kl_plan *p, const kl_registry *reg, const kl_step_def *de
 }
 
 /* Loads dataset s for the planned steps, if any of them reads it. */
-static int kl_compute_load_dataset(const kl_compute_opts *o, const kl_plan *plan, const kl_schema *s,
-                                   kl_workspace *ws, kl_error *err)
+/* ---- running: loads and steps as one graph of tasks (kl_sched) ------------ */
+
+#define KL_COMPUTE_MAX_INPUTS 8
+
+typedef struct kl_compute_job {
+    const kl_compute_opts *o;
+    const kl_plan *plan;
+    kl_workspace *ws;
+    kl_step_opts so;
+    /* the datasets to load, largest file first: tasks 0 .. nloads-1 */
+    const kl_schema *schemas[KL_COMPUTE_MAX_INPUTS];
+    const char *want[KL_COMPUTE_MAX_INPUTS][KL_SCHEMA_MAX_COLS + 1];
+    char *paths[KL_COMPUTE_MAX_INPUTS];
+    off_t sizes[KL_COMPUTE_MAX_INPUTS];
+    size_t nloads;
+    /* then the plan's steps: tasks nloads .. nloads+plan->n-1 */
+    kl_sched_task *tasks;
+    size_t *deps;
+    kl_error *errs; /* one per task */
+} kl_compute_job;
+
+/* Finds the datasets some step reads (a missing required one is an error
+ * here, before anything is loaded), largest first. */
+static int kl_compute_find_inputs(kl_compute_job *j, kl_error *err)
 {
-    const char *want[KL_SCHEMA_MAX_COLS + 1];
     const kl_plugin *descs[KL_COMPUTE_MAX_STEPS];
-    int readers, required;
-    char *path = NULL;
-    kl_table *t = NULL;
+    size_t nschemas;
+    const kl_schema *schemas = kl_schema_all(&nschemas);
+
+    for (size_t i = 0; i < j->plan->n; i++)
+        descs[i] = j->plan->steps[i]->desc;
+    for (size_t d = 0; d < nschemas && j->nloads < KL_COMPUTE_MAX_INPUTS; d++) {
+        const char *want[KL_SCHEMA_MAX_COLS + 1];
+        size_t k;
+        int readers, required;
+        char *path = NULL;
+        struct stat st;
+        int rc = kl_dataset_wanted(&schemas[d], descs, j->plan->n, want, &readers, &required, err);
+        if (rc != KL_OK)
+            return rc;
+        if (!readers)
+            continue;
+        rc = kl_dataset_find(j->o->data_dir, schemas[d].name, &path, err);
+        if (rc == KL_ERR_NOINPUT && !required) {
+            kl_error_clear(err);
+            continue;
+        }
+        if (rc != KL_OK)
+            return rc;
+        off_t size = stat(path, &st) == 0 ? st.st_size : 0;
+        for (k = j->nloads; k > 0 && j->sizes[k - 1] < size; k--) { /* insertion by size */
+            j->schemas[k] = j->schemas[k - 1];
+            j->paths[k] = j->paths[k - 1];
+            j->sizes[k] = j->sizes[k - 1];
+            memcpy(j->want[k], j->want[k - 1], sizeof j->want[k]);
+        }
+        memcpy(j->want[k], want, sizeof want);
+        j->schemas[k] = &schemas[d];
+        j->paths[k] = path;
+        j->sizes[k] = size;
+        j->nloads++;
+    }
+    return KL_OK;
+}
+
+static int kl_compute_load(kl_compute_job *j, size_t t)
+{
     kl_load_opts lo;
+    kl_table *tab = NULL;
     int rc;
 
-    for (size_t i = 0; i < plan->n; i++)
-        descs[i] = plan->steps[i]->desc;
-    if ((rc = kl_dataset_wanted(s, descs, plan->n, want, &readers, &required, err)) != KL_OK)
-        return rc;
-    if (!readers)
-        return KL_OK;
-    rc = kl_dataset_find(o->data_dir, s->name, &path, err);
-    if (rc == KL_ERR_NOINPUT && !required) {
-        kl_error_clear(err);
-        return KL_OK;
-    }
-    if (rc != KL_OK)
-        return rc;
     memset(&lo, 0, sizeof lo);
-    lo.csv = o->csv;
-    lo.skip_bad_rows = o->skip_bad_rows;
-    lo.maps = o->maps;
-    lo.nmaps = o->nmaps;
-    lo.want = want;
-    rc = kl_dataset_load(&t, s, path, ws->pool, &lo, NULL, err);
-    kl_free(path);
+    lo.csv = j->o->csv;
+    lo.skip_bad_rows = j->o->skip_bad_rows;
+    lo.maps = j->o->maps;
+    lo.nmaps = j->o->nmaps;
+    lo.want = j->want[t];
+    lo.pool_lock = &j->ws->lock; /* other loads and steps use the pool meanwhile */
+    rc = kl_dataset_load(&tab, j->schemas[t], j->paths[t], j->ws->pool, &lo, NULL, &j->errs[t]);
     if (rc != KL_OK)
         return rc;
-    return kl_workspace_add(ws, t, err);
+    return kl_workspace_add(j->ws, tab, &j->errs[t]);
+}
+
+static int kl_compute_task(void *userdata, size_t t)
+{
+    kl_compute_job *j = userdata;
+    kl_table *out = NULL;
+    int rc;
+
+    if (t < j->nloads)
+        return kl_compute_load(j, t);
+    rc = kl_step_run(j->plan->steps[t - j->nloads], j->ws, &j->so, &out, &j->errs[t]);
+    if (rc == KL_OK)
+        rc = kl_workspace_add(j->ws, out, &j->errs[t]);
+    return rc;
+}
+
+/* Runs the tasks; the first that failed, in task order (loads first), is
+ * the error (later steps were skipped, or failed on their own). */
+static int kl_compute_execute(kl_compute_job *j, kl_error *err)
+{
+    static const kl_sched_ops ops = {kl_compute_task, NULL, NULL};
+    size_t ntasks = j->nloads + j->plan->n;
+
+    kl_sched_run(j->tasks, ntasks, kl_sched_jobs(0, ntasks), &ops, j);
+    for (size_t t = 0; t < ntasks; t++)
+        if (j->tasks[t].state == KL_SCHED_FAILED) {
+            *err = j->errs[t];
+            return err->status;
+        }
+    return KL_OK;
+}
+
+/* Each step waits for the datasets and the steps it reads. */
+static int kl_compute_graph(kl_compute_job *j, kl_error *err)
+{
+    size_t ntasks = j->nloads + j->plan->n, ndeps = 0;
+
+    for (size_t i = 0; i < j->plan->n; i++)
+        for (const kl_input_def *in = j->plan->steps[i]->desc->inputs; in->table; in++)
+            ndeps++;
+    j->tasks = kl_calloc(ntasks, sizeof *j->tasks);
+    j->deps = kl_calloc(ndeps + 1, sizeof *j->deps);
+    j->errs = kl_calloc(ntasks, sizeof *j->errs);
+    if (!j->tasks || !j->deps || !j->errs)
+        return kl_error_oom(err, "planning the computation");
+    for (size_t t = 0; t < j->nloads; t++)
+        j->tasks[t].fatal = 1;
+    ndeps = 0;
+    for (size_t i = 0; i < j->plan->n; i++) {
+        kl_sched_task *task = &j->tasks[j->nloads + i];
+        task->deps = j->deps + ndeps;
+        for (const kl_input_def *in = j->plan->steps[i]->desc->inputs; in->table; in++) {
+            size_t dep = SIZE_MAX; /* none: an optional dataset that is not there */
+            for (size_t k = 0; k < j->nloads && dep == SIZE_MAX; k++)
+                if (strcmp(j->schemas[k]->name, in->table) == 0)
+                    dep = k;
+            for (size_t k = 0; k < j->plan->n && dep == SIZE_MAX; k++)
+                if (strcmp(j->plan->steps[k]->desc->name, in->table) == 0)
+                    dep = j->nloads + k;
+            if (dep != SIZE_MAX)
+                j->deps[ndeps++] = dep;
+        }
+        task->ndeps = (size_t)(j->deps + ndeps - task->deps);
+    }
+    return KL_OK;
 }
 
 int kl_compute_write_table(const kl_table *t, const char *path, kl_format fmt, kl_writer **w,
@@ -180,9 +293,7 @@ int kl_compute_run(const kl_compute_opts *o, kl_error *err)
     kl_workspace ws;
     kl_plan plan = {.n = 0};
     const kl_step_def *path[KL_COMPUTE_MAX_STEPS];
-    size_t nschemas;
-    const kl_schema *schemas = kl_schema_all(&nschemas);
-    kl_step_opts so = {.warn = o->warn, .warn_userdata = o->warn_userdata};
+    kl_compute_job *job;
     int rc;
 
     if (o->nnames == 0)
@@ -212,20 +323,27 @@ int kl_compute_run(const kl_compute_opts *o, kl_error *err)
         kl_registry_free(&reg);
         return rc;
     }
+    if (!(job = kl_calloc(1, sizeof *job))) {
+        kl_registry_free(&reg);
+        return kl_error_oom(err, "planning the computation");
+    }
     if ((rc = kl_workspace_init(&ws, err)) != KL_OK) {
+        kl_free(job);
         kl_registry_free(&reg);
         return rc;
     }
-    for (size_t i = 0; i < nschemas && rc == KL_OK; i++)
-        rc = kl_compute_load_dataset(o, &plan, &schemas[i], &ws, err);
-    for (size_t i = 0; i < plan.n && rc == KL_OK; i++) {
-        kl_table *out = NULL;
-        rc = kl_step_run(plan.steps[i], &ws, &so, &out, err);
-        if (rc == KL_OK)
-            rc = kl_workspace_add(&ws, out, err);
-    }
+    *job = (kl_compute_job){.o = o, .plan = &plan, .ws = &ws,
+                            .so = {.warn = o->warn, .warn_userdata = o->warn_userdata}};
+    if ((rc = kl_compute_find_inputs(job, err)) == KL_OK && (rc = kl_compute_graph(job, err)) == KL_OK)
+        rc = kl_compute_execute(job, err);
     if (rc == KL_OK)
         rc = kl_compute_publish(o, &ws, err);
+    for (size_t i = 0; i < job->nloads; i++)
+        kl_free(job->paths[i]);
+    kl_free(job->tasks);
+    kl_free(job->deps);
+    kl_free(job->errs);
+    kl_free(job);
     kl_workspace_free(&ws);
     kl_registry_free(&reg);
     return rc;

@@ -127,6 +127,22 @@ static void kl_load_quote_value(char *buf, size_t cap, const char *s, size_t len
     buf[o] = '\0';
 }
 
+/* The shared pool's lock (kl_load_opts.pool_lock), if any. */
+static void kl_load_pool_lock(const kl_loader *ld, int write)
+{
+    pthread_rwlock_t *l = ld->opts ? ld->opts->pool_lock : NULL;
+    if (l && write)
+        pthread_rwlock_wrlock(l);
+    else if (l)
+        pthread_rwlock_rdlock(l);
+}
+
+static void kl_load_pool_unlock(const kl_loader *ld)
+{
+    if (ld->opts && ld->opts->pool_lock)
+        pthread_rwlock_unlock(ld->opts->pool_lock);
+}
+
 /* Records a bad row: fails the load, or counts it and keeps an example. */
 static int kl_load_bad_row(kl_loader *ld, kl_error *err, const char *fmt, ...) KL_PRINTF(3, 4);
 static int kl_load_bad_row(kl_loader *ld, kl_error *err, const char *fmt, ...)
@@ -293,7 +309,9 @@ static int kl_load_convert(kl_loader *ld, kl_load_col *lc, size_t r, kl_staged *
             st->missing = 1;
             break;
         }
+        kl_load_pool_lock(ld, 1);
         st->v.code = kl_strpool_intern(ld->pool, f->ptr, f->len, err);
+        kl_load_pool_unlock(ld);
         if (st->v.code == UINT32_MAX) {
             if (err->status != KL_ERR_DATA)
                 return err->status;
@@ -462,47 +480,17 @@ static int kl_load_int_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_erro
     return KL_OK;
 }
 
-/*
- * A TEXT column over the batch, in two passes.  The first settles the cheap
- * cases -- empty (missing), or the same text as the row before (regions and
- * clusters repeat for thousands of rows) -- and hashes the rest.  The second
- * interns those in row order, prefetching the table slot, then the string
- * pointer, then the string of lookups further ahead.
- */
-static int kl_load_text_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_error *err)
+/* The second pass of kl_load_text_column: resolves the marked cells of
+ * the batch in row order (*code, *prev_bad: the last text's code, and
+ * whether it was bad), the hash table lookups prefetched ahead. */
+static int kl_load_text_intern(kl_loader *ld, kl_load_col *lc, uint32_t *dst, size_t npend,
+                               uint32_t *codep, int *prev_badp, kl_error *err)
 {
     const kl_csv_batch *b = ld->batch;
-    kl_col *col = lc->col;
-    uint32_t *dst = (uint32_t *)col->data + n0;
-    const int nonempty = (lc->def->flags & KL_COL_NONEMPTY) != 0;
-    const char *prev = lc->last;
-    size_t prev_len = lc->last_len, npend = 0, k = 0, last_r = SIZE_MAX;
-    uint32_t code = lc->last_code;
-    int prev_bad = 0;
+    uint32_t code = *codep;
+    int prev_bad = *prev_badp;
+    size_t k = 0;
 
-    for (size_t r = 0; r < b->nrows; r++) {
-        const kl_field *f = ld->bad[r] ? NULL : kl_csv_batch_field(b, r, lc->field);
-        if (!f) {
-            dst[r] = KL_STR_MISSING;
-        } else if (f->len == 0) {
-            dst[r] = KL_STR_MISSING;
-            if (nonempty)
-                kl_load_mark_bad(ld, r);
-            else if (kl_col_set_missing(col, n0 + r, err) != KL_OK)
-                return err->status;
-        } else {
-            if (f->len == prev_len && memcmp(f->ptr, prev, prev_len) == 0) {
-                dst[r] = KL_LOAD_SAME;
-            } else {
-                dst[r] = KL_LOAD_PENDING;
-                ld->pend_row[npend] = (uint32_t)r;
-                ld->pend_hash[npend++] = kl_strpool_hash(f->ptr, f->len);
-            }
-            prev = f->ptr;
-            prev_len = f->len;
-            last_r = r;
-        }
-    }
     for (size_t i = 0; i < npend && i < KL_LOAD_AHEAD_SLOT; i++)
         kl_strpool_prefetch(ld->pool, ld->pend_hash[i], 0);
     for (size_t r = 0; r < b->nrows; r++) {
@@ -533,6 +521,57 @@ static int kl_load_text_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_err
             }
         }
     }
+    *codep = code;
+    *prev_badp = prev_bad;
+    return KL_OK;
+}
+
+/*
+ * A TEXT column over the batch, in two passes.  The first settles the cheap
+ * cases -- empty (missing), or the same text as the row before (regions and
+ * clusters repeat for thousands of rows) -- and hashes the rest.  The second
+ * interns those in row order, prefetching the table slot, then the string
+ * pointer, then the string of lookups further ahead.
+ */
+static int kl_load_text_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_error *err)
+{
+    const kl_csv_batch *b = ld->batch;
+    kl_col *col = lc->col;
+    uint32_t *dst = (uint32_t *)col->data + n0;
+    const int nonempty = (lc->def->flags & KL_COL_NONEMPTY) != 0;
+    const char *prev = lc->last;
+    size_t prev_len = lc->last_len, npend = 0, last_r = SIZE_MAX;
+    uint32_t code = lc->last_code;
+    int prev_bad = 0, rc;
+
+    for (size_t r = 0; r < b->nrows; r++) {
+        const kl_field *f = ld->bad[r] ? NULL : kl_csv_batch_field(b, r, lc->field);
+        if (!f) {
+            dst[r] = KL_STR_MISSING;
+        } else if (f->len == 0) {
+            dst[r] = KL_STR_MISSING;
+            if (nonempty)
+                kl_load_mark_bad(ld, r);
+            else if (kl_col_set_missing(col, n0 + r, err) != KL_OK)
+                return err->status;
+        } else {
+            if (f->len == prev_len && memcmp(f->ptr, prev, prev_len) == 0) {
+                dst[r] = KL_LOAD_SAME;
+            } else {
+                dst[r] = KL_LOAD_PENDING;
+                ld->pend_row[npend] = (uint32_t)r;
+                ld->pend_hash[npend++] = kl_strpool_hash(f->ptr, f->len);
+            }
+            prev = f->ptr;
+            prev_len = f->len;
+            last_r = r;
+        }
+    }
+    kl_load_pool_lock(ld, 1);
+    rc = kl_load_text_intern(ld, lc, dst, npend, &code, &prev_bad, err);
+    kl_load_pool_unlock(ld);
+    if (rc != KL_OK)
+        return rc;
     /* The next batch compares its first cell with this one's last text. */
     if (last_r != SIZE_MAX) {
         const kl_field *f = kl_csv_batch_field(b, last_r, lc->field);
@@ -746,7 +785,9 @@ static int kl_load_duplicate(kl_loader *ld, const kl_keyset *ks, size_t r, size_
     kl_table *t = ld->table;
     char key[256];
 
+    kl_load_pool_lock(ld, 0);
     kl_keyset_describe(ks, t, r, key, sizeof key);
+    kl_load_pool_unlock(ld);
     kl_error_set(err, KL_ERR_DATA, "%s:%llu: duplicate row for %s (first at line %llu)",
                  kl_csv_name(ld->csv), (unsigned long long)kl_table_row_line(t, r), key,
                  (unsigned long long)kl_table_row_line(t, other));
@@ -781,6 +822,7 @@ static int kl_load_unique_by_bits(kl_loader *ld, const kl_keyset *ks, uint8_t **
     const kl_col *year = ks->cols[0], *id = ks->cols[1];
     int64_t lo = INT64_MAX, hi = INT64_MIN;
     uint64_t *bits;
+    uint32_t ncodes;
 
     if (ks->ncols != 2 || year->type != KL_TYPE_INT || id->type != KL_TYPE_TEXT)
         return 0;
@@ -791,7 +833,10 @@ static int kl_load_unique_by_bits(kl_loader *ld, const kl_keyset *ks, uint8_t **
     }
     if (hi - lo >= 64)
         return 0;
-    if (!(bits = kl_calloc(kl_strpool_count(t->pool), sizeof *bits))) {
+    kl_load_pool_lock(ld, 0);
+    ncodes = kl_strpool_count(t->pool);
+    kl_load_pool_unlock(ld);
+    if (!(bits = kl_calloc(ncodes, sizeof *bits))) {
         *rc = kl_error_oom(err, "checking for duplicate rows");
         return 1;
     }

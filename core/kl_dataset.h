@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "kl_csv.h"
+#include <pthread.h>
+
 #include "kl_error.h"
 #include "kl_schema.h"
 #include "kl_strpool.h"
@@ -32,6 +34,11 @@ typedef struct kl_load_opts {
     size_t nmaps;
     const char *const *want;  /* NULL-terminated canonical columns to keep;
                                  NULL = every canonical column the file has */
+    /* Added: when the pool is shared with other threads (steps, other
+     * loads), the lock that guards it; the loader holds it for writing
+     * while it interns (a batch column at a time) and for reading while it
+     * reads strings.  NULL: the pool is this load's alone. */
+    pthread_rwlock_t *pool_lock;
 } kl_load_opts;
 
 typedef struct kl_load_report {

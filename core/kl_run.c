@@ -29,28 +29,22 @@
 #include "kl_plugin.h"
 #include "kl_report.h"
 #include "kl_runs.h"
+#include "kl_sched.h"
 #include "kl_sha256.h"
 #include "kl_step.h"
 #include "kl_writer.h"
 
 #define KL_RUN_MAX_STEPS 256
-#define KL_RUN_MAX_THREADS 64
-
-typedef enum kl_run_state {
-    KL_RUN_PENDING = 0,
-    KL_RUN_RUNNING,
-    KL_RUN_DONE,
-    KL_RUN_FAILED,
-    KL_RUN_SKIPPED
-} kl_run_state;
+#define KL_RUN_MAX_INPUTS 8
 
 typedef struct kl_run_step {
     const kl_pipeline_step *ps;
     const kl_step_def *def;
     char sha256[65];          /* of the plugin or script file */
-    size_t deps[32];
+    size_t deps[32];          /* the steps it reads */
     size_t ndeps;
-    kl_run_state state;
+    size_t task_deps[32 + KL_RUN_MAX_INPUTS]; /* as tasks: loads, then steps */
+    kl_sched_state state;
     int status;
     char error[KL_ERROR_MSG_MAX];
     double seconds;
@@ -67,6 +61,8 @@ typedef struct kl_run_input {
     char sha256[65];
     uint64_t rows;
     double seconds;
+    int status;                     /* of loading it */
+    char error[KL_ERROR_MSG_MAX];
 } kl_run_input;
 
 typedef struct kl_run {
@@ -77,7 +73,7 @@ typedef struct kl_run {
     kl_registry reg;
     kl_run_step steps[KL_RUN_MAX_STEPS];
     size_t nsteps;
-    kl_run_input inputs[8];
+    kl_run_input inputs[KL_RUN_MAX_INPUTS];
     size_t ninputs;
     kl_workspace ws;
     char fingerprint[65];
@@ -88,10 +84,11 @@ typedef struct kl_run {
     char changes[1024];
     char error[KL_ERROR_MSG_MAX];
     int lock_fd;
-    /* the step scheduler */
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    size_t unfinished;
+    /* the tasks: loading inputs[load_order[t]] for t < ninputs, then the
+     * steps; see kl_run_tasks */
+    kl_sched_task tasks[KL_RUN_MAX_INPUTS + KL_RUN_MAX_STEPS];
+    size_t load_order[KL_RUN_MAX_INPUTS];
+    size_t steps_settled;
 } kl_run;
 
 static double kl_run_now(void)
@@ -109,16 +106,16 @@ static void kl_run_utc(char *buf, size_t cap)
     strftime(buf, cap, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
-static const char *kl_run_state_name(kl_run_state s)
+static const char *kl_run_state_name(kl_sched_state s)
 {
     switch (s) {
-    case KL_RUN_DONE:
+    case KL_SCHED_DONE:
         return "success";
-    case KL_RUN_FAILED:
+    case KL_SCHED_FAILED:
         return "failed";
-    case KL_RUN_SKIPPED:
+    case KL_SCHED_SKIPPED:
         return "skipped";
-    case KL_RUN_RUNNING:
+    case KL_SCHED_RUNNING:
         return "running";
     default:
         return "pending";
@@ -516,50 +513,54 @@ static int kl_run_write_manifest(kl_run *r, const char *status, kl_error *err)
 
 /* ---- loading and running ------------------------------------------------ */
 
-static int kl_run_load_inputs(kl_run *r, kl_error *err)
+/* Loads input i (on a scheduler thread); records the outcome in it. */
+static int kl_run_load_one(kl_run *r, size_t i)
 {
+    kl_run_input *in = &r->inputs[i];
     const kl_plugin *descs[KL_RUN_MAX_STEPS];
-    for (size_t i = 0; i < r->nsteps; i++)
-        descs[i] = r->steps[i].def->desc;
-    for (size_t i = 0; i < r->ninputs; i++) {
-        kl_run_input *in = &r->inputs[i];
-        const char *want[KL_SCHEMA_MAX_COLS + 1];
-        int readers, required, rc;
-        kl_load_opts lo;
-        kl_load_report rep;
-        kl_table *t = NULL;
-        double t0 = kl_run_now();
+    const char *want[KL_SCHEMA_MAX_COLS + 1];
+    int readers, required, rc;
+    kl_load_opts lo;
+    kl_load_report rep;
+    kl_table *t = NULL;
+    kl_error err;
+    double t0 = kl_run_now();
 
-        if ((rc = kl_dataset_wanted(in->schema, descs, r->nsteps, want, &readers, &required, err)) != KL_OK)
-            return rc;
-        memset(&lo, 0, sizeof lo);
-        memset(&rep, 0, sizeof rep);
+    for (size_t k = 0; k < r->nsteps; k++)
+        descs[k] = r->steps[k].def->desc;
+    memset(&lo, 0, sizeof lo);
+    memset(&rep, 0, sizeof rep);
+    rc = kl_dataset_wanted(in->schema, descs, r->nsteps, want, &readers, &required, &err);
+    if (rc == KL_OK) {
         lo.want = want;
         lo.skip_bad_rows = r->p->skip_bad_rows;
         lo.csv.max_field = (size_t)r->p->max_field;
         lo.csv.source.max_bytes = r->p->max_input;
+        lo.pool_lock = &r->ws.lock; /* steps and other loads use the pool meanwhile */
         if (in->cfg) {
             lo.csv.delimiter = in->cfg->delimiter;
             lo.maps = in->cfg->maps;
             lo.nmaps = in->cfg->nmaps;
         }
         kl_log_progress(r->log, "loading %s ...", in->schema->name);
-        rc = kl_dataset_load(&t, in->schema, in->path, r->ws.pool, &lo, &rep, err);
-        if (rc == KL_OK && rep.bad_rows + rep.duplicate_rows)
-            kl_log_event(r->log, KL_LOG_WARN, NULL, "%s: skipped %llu bad and %llu duplicate rows; first: %s",
-                         in->path, (unsigned long long)rep.bad_rows,
-                         (unsigned long long)rep.duplicate_rows, rep.examples[0]);
-        kl_load_report_clear(&rep);
-        if (rc != KL_OK)
-            return rc;
+        rc = kl_dataset_load(&t, in->schema, in->path, r->ws.pool, &lo, &rep, &err);
+    }
+    if (rc == KL_OK && rep.bad_rows + rep.duplicate_rows)
+        kl_log_event(r->log, KL_LOG_WARN, NULL, "%s: skipped %llu bad and %llu duplicate rows; first: %s",
+                     in->path, (unsigned long long)rep.bad_rows,
+                     (unsigned long long)rep.duplicate_rows, rep.examples[0]);
+    kl_load_report_clear(&rep);
+    if (rc == KL_OK) {
         in->rows = t->nrows;
         in->seconds = kl_run_now() - t0;
         kl_log_event(r->log, KL_LOG_INFO, NULL, "loaded %s: %llu rows in %.2f s (%s)", in->schema->name,
                      (unsigned long long)in->rows, in->seconds, in->path);
-        if ((rc = kl_workspace_add(&r->ws, t, err)) != KL_OK)
-            return rc;
+        rc = kl_workspace_add(&r->ws, t, &err);
     }
-    return KL_OK;
+    in->status = rc;
+    if (rc != KL_OK)
+        memcpy(in->error, err.msg, sizeof in->error);
+    return rc;
 }
 
 static void kl_run_warn(void *userdata, const char *step, const char *message)
@@ -594,91 +595,96 @@ static void kl_run_one(kl_run *r, size_t i)
     }
 }
 
-/* A step is ready when all it reads is done; skipped when any of that
- * failed or was skipped.  Called with r->mu held. */
-static int kl_run_pick(kl_run *r, size_t *pick)
+/* ---- the tasks: loads and steps on a few threads (kl_sched) ------------- */
+
+static int kl_run_task(void *userdata, size_t t)
 {
-    int changed = 1;
-    while (changed) {
-        changed = 0;
-        for (size_t i = 0; i < r->nsteps; i++) {
-            kl_run_step *s = &r->steps[i];
-            int ready = 1, doomed = 0;
-            if (s->state != KL_RUN_PENDING)
-                continue;
-            for (size_t d = 0; d < s->ndeps; d++) {
-                kl_run_state ds = r->steps[s->deps[d]].state;
-                ready &= ds == KL_RUN_DONE;
-                doomed |= ds == KL_RUN_FAILED || ds == KL_RUN_SKIPPED;
-            }
-            if (doomed) {
-                s->state = KL_RUN_SKIPPED;
-                snprintf(s->error, sizeof s->error, "skipped: an input step failed");
-                kl_log_event(r->log, KL_LOG_WARN, s->def->desc->name, "skipped: a step it reads failed");
-                r->unfinished--;
-                changed = 1;
-            } else if (ready) {
-                *pick = i;
-                return 1;
-            }
-        }
-    }
+    kl_run *r = userdata;
+    if (t < r->ninputs)
+        return kl_run_load_one(r, r->load_order[t]);
+    kl_run_one(r, t - r->ninputs);
+    return r->steps[t - r->ninputs].status;
+}
+
+static void kl_run_task_skipped(void *userdata, size_t t, size_t cause)
+{
+    kl_run *r = userdata;
+    kl_run_step *s;
+    if (t < r->ninputs)
+        return; /* another input failed first: the run fails with its error */
+    s = &r->steps[t - r->ninputs];
+    s->state = KL_SCHED_SKIPPED;
+    if (cause < r->ninputs)
+        snprintf(s->error, sizeof s->error, "skipped: dataset %s could not be loaded",
+                 r->inputs[r->load_order[cause]].schema->name);
+    else
+        snprintf(s->error, sizeof s->error, "skipped: an input step failed");
+    if (cause >= r->ninputs)
+        kl_log_event(r->log, KL_LOG_WARN, s->def->desc->name, "skipped: a step it reads failed");
+    r->steps_settled++;
+}
+
+static void kl_run_task_finished(void *userdata, size_t t, size_t nsettled, size_t ntasks)
+{
+    kl_run *r = userdata;
+    (void)nsettled;
+    (void)ntasks;
+    if (t < r->ninputs)
+        return;
+    r->steps[t - r->ninputs].state = r->tasks[t].state;
+    r->steps_settled++;
+    kl_log_progress(r->log, "[%zu/%zu steps done]", r->steps_settled, r->nsteps);
+}
+
+/* Does the step read dataset `name`? */
+static int kl_run_reads(const kl_run_step *s, const char *name)
+{
+    for (const kl_input_def *in = s->def->desc->inputs; in->table; in++)
+        if (strcmp(in->table, name) == 0)
+            return 1;
     return 0;
 }
 
-static void *kl_run_worker(void *arg)
+/*
+ * Loads the inputs and runs the steps as one graph of tasks: each step
+ * starts as soon as the datasets and steps it reads are there, while the
+ * other datasets are still loading.  The largest file starts loading first
+ * (it takes longest).  A dataset that cannot be loaded fails the run with
+ * its error and starts nothing more; a failed step skips the steps that
+ * read it.  Returns KL_OK, or the first failed load's status with err set.
+ */
+static int kl_run_tasks(kl_run *r, kl_error *err)
 {
-    kl_run *r = arg;
-    size_t i;
-    pthread_mutex_lock(&r->mu);
-    while (r->unfinished > 0) {
-        if (!kl_run_pick(r, &i)) {
-            if (r->unfinished == 0)
-                break;
-            pthread_cond_wait(&r->cv, &r->mu);
-            continue;
+    static const kl_sched_ops ops = {kl_run_task, kl_run_task_skipped, kl_run_task_finished};
+    size_t ntasks = r->ninputs + r->nsteps;
+
+    for (size_t i = 0; i < r->ninputs; i++) {
+        size_t k = i;
+        while (k > 0 && r->inputs[r->load_order[k - 1]].size < r->inputs[i].size) {
+            r->load_order[k] = r->load_order[k - 1];
+            k--;
         }
-        r->steps[i].state = KL_RUN_RUNNING;
-        pthread_mutex_unlock(&r->mu);
-        kl_run_one(r, i);
-        pthread_mutex_lock(&r->mu);
-        r->steps[i].state = r->steps[i].status == KL_OK ? KL_RUN_DONE : KL_RUN_FAILED;
-        r->unfinished--;
-        kl_log_progress(r->log, "[%zu/%zu steps done]", r->nsteps - r->unfinished, r->nsteps);
-        pthread_cond_broadcast(&r->cv);
+        r->load_order[k] = i;
+        r->tasks[i] = (kl_sched_task){.fatal = 1};
     }
-    pthread_cond_broadcast(&r->cv);
-    pthread_mutex_unlock(&r->mu);
-    return NULL;
-}
-
-static unsigned kl_run_jobs(const kl_run_opts *o, size_t nsteps)
-{
-    long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    unsigned jobs = o->jobs ? o->jobs : (cores > 0 ? (unsigned)cores : 1);
-    if (jobs > nsteps)
-        jobs = (unsigned)nsteps;
-    if (jobs > KL_RUN_MAX_THREADS)
-        jobs = KL_RUN_MAX_THREADS;
-    return jobs ? jobs : 1;
-}
-
-static void kl_run_steps(kl_run *r)
-{
-    pthread_t threads[KL_RUN_MAX_THREADS];
-    unsigned jobs = kl_run_jobs(r->o, r->nsteps), started = 0;
-
-    pthread_mutex_init(&r->mu, NULL);
-    pthread_cond_init(&r->cv, NULL);
-    r->unfinished = r->nsteps;
-    for (unsigned t = 1; t < jobs; t++)
-        if (pthread_create(&threads[started], NULL, kl_run_worker, r) == 0)
-            started++;
-    kl_run_worker(r); /* this thread works too */
-    for (unsigned t = 0; t < started; t++)
-        pthread_join(threads[t], NULL);
-    pthread_cond_destroy(&r->cv);
-    pthread_mutex_destroy(&r->mu);
+    for (size_t i = 0; i < r->nsteps; i++) {
+        kl_run_step *s = &r->steps[i];
+        size_t n = 0;
+        for (size_t t = 0; t < r->ninputs; t++)
+            if (kl_run_reads(s, r->inputs[r->load_order[t]].schema->name))
+                s->task_deps[n++] = t;
+        for (size_t d = 0; d < s->ndeps; d++)
+            s->task_deps[n++] = r->ninputs + s->deps[d];
+        r->tasks[r->ninputs + i] = (kl_sched_task){.deps = s->task_deps, .ndeps = n};
+    }
+    r->steps_settled = 0;
+    kl_sched_run(r->tasks, ntasks, kl_sched_jobs(r->o->jobs, ntasks), &ops, r);
+    for (size_t t = 0; t < r->ninputs; t++) {
+        const kl_run_input *in = &r->inputs[r->load_order[t]];
+        if (r->tasks[t].state == KL_SCHED_FAILED)
+            return kl_error_set(err, in->status, "%s", in->error);
+    }
+    return KL_OK;
 }
 
 static int kl_run_write_outputs(kl_run *r, kl_error *err)
@@ -689,7 +695,7 @@ static int kl_run_write_outputs(kl_run *r, kl_error *err)
         char path[PATH_MAX + 300];
         kl_writer *w;
         int rc;
-        if (s->state != KL_RUN_DONE || !t)
+        if (s->state != KL_SCHED_DONE || !t)
             continue;
         snprintf(s->out_file, sizeof s->out_file, "%s%s", s->def->desc->name,
                  kl_format_extension(r->p->format));
@@ -763,10 +769,9 @@ static int kl_run_locked(kl_run *r, kl_error *err)
     }
     kl_log_event(r->log, KL_LOG_INFO, NULL, "run %s of %s started (changes: %s)", r->id, r->p->path,
                  r->changes);
-    if ((rc = kl_workspace_init(&r->ws, err)) == KL_OK && (rc = kl_run_load_inputs(r, err)) == KL_OK) {
-        kl_run_steps(r);
+    if ((rc = kl_workspace_init(&r->ws, err)) == KL_OK && (rc = kl_run_tasks(r, err)) == KL_OK) {
         for (size_t i = 0; i < r->nsteps && failed_status == KL_OK; i++)
-            if (r->steps[i].state == KL_RUN_FAILED) {
+            if (r->steps[i].state == KL_SCHED_FAILED) {
                 failed_status = r->steps[i].status;
                 snprintf(r->error, sizeof r->error, "step %s failed: %s", r->steps[i].def->desc->name,
                          r->steps[i].error);

@@ -300,9 +300,10 @@ static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys
     pthread_mutex_lock(&ws->group_lock);
     for (size_t i = 0; i < ws->ngroupings; i++)
         if (strcmp(ws->groupings[i]->signature, sig) == 0) {
+            /* read the array before unlocking: another step may grow it */
+            *out = &ws->groupings[i]->view;
             pthread_mutex_unlock(&ws->group_lock);
             kl_free(sig);
-            *out = &ws->groupings[i]->view;
             return KL_OK;
         }
     if (ws->ngroupings == ws->cap_groupings) {
