@@ -37,6 +37,7 @@ typedef struct kl_grouping {
     uint32_t *index;
     size_t index_mask;
     size_t nrows;                /* table->nrows when built: row_group's length */
+    int rows_in_order;           /* rows[] is increasing: each group a run of the table */
 } kl_grouping;
 
 /*

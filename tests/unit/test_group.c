@@ -590,3 +590,52 @@ KT_TEST(group_random_against_reference)
     kl_grouping_free(g);
     fx_free(&f);
 }
+
+/* Aggregates go group by group when each group is a run of the table in
+ * order (rows_in_order) and row by row otherwise; both ways must give the
+ * same bits for every aggregate, column width and `also` column, with
+ * missing cells, rows in no group, and values of mixed sign and size. */
+KT_TEST(group_runs_and_row_scan_agree)
+{
+    static const char *const regions[] = {"UZ-AN", "UZ-BU", "UZ-FA"};
+    static const char *const clusters[] = {"C1", "C2", NULL, NULL}; /* most in none */
+    static const char *const keys[] = {"year", "region", "cluster"};
+    fx f;
+    kl_error err;
+    unsigned seed = 12345;
+    fx_init(&f);
+    /* sorted by (year, region, cluster): groups are runs */
+    for (int y = 2019; y <= 2021; y++)
+        for (int rg = 0; rg < 3; rg++)
+            for (int c = 0; c < 4; c++)
+                for (int k = 0; k < 40; k++) {
+                    seed = seed * 1103515245u + 12345u;
+                    int64_t emp = (seed >> 8) % 7 == 0 ? -1 : (int64_t)((seed >> 4) % 30000);
+                    double rev = (seed >> 12) % 9 == 0 ? NAN
+                                 : ((double)((seed >> 3) % 2000003) - 1e6) * ((seed & 1) ? 1e-3 : 1e7);
+                    fx_row(&f, y, regions[rg], clusters[c] ? clusters[c] : (k % 2 ? "" : NULL), emp, rev);
+                }
+    KT_EQ_INT(f.emp->int_width, 2);
+    kl_grouping *g = build(f.t, keys, 3, NULL);
+    KT_CHECK(g->rows_in_order);
+    KT_EQ_INT(g->ngroups, 3 * 3 * 2);
+    for (int agg = KL_AGG_SUM; agg <= KL_AGG_MAX; agg++)
+        for (int c = 0; c < 4; c++) {
+            const kl_col *col = c < 2 ? f.rev : f.emp, *also = c % 2 ? (c < 2 ? f.emp : f.rev) : NULL;
+            double runs[32], scan[32];
+            if (agg == KL_AGG_COUNT)
+                continue;
+            g->rows_in_order = 1;
+            KT_EQ_INT(kl_grouping_aggregate(g, (kl_agg)agg, col, also, runs, &err), KL_OK);
+            g->rows_in_order = 0;
+            KT_EQ_INT(kl_grouping_aggregate(g, (kl_agg)agg, col, also, scan, &err), KL_OK);
+            KT_CHECK(memcmp(runs, scan, g->ngroups * sizeof *runs) == 0);
+        }
+    kl_grouping_free(g);
+    /* a table whose groups interleave is not in order */
+    fx_row(&f, 2019, "UZ-AN", "C1", 5, 1.0);
+    g = build(f.t, keys, 3, NULL);
+    KT_CHECK(!g->rows_in_order);
+    kl_grouping_free(g);
+    fx_free(&f);
+}
