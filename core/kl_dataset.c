@@ -17,6 +17,10 @@
 #include "kl_alloc.h"
 #include "kl_number.h"
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #define KL_LOAD_TEXT_CACHE 32
 
 /* A wanted column: where it is in the file and where it goes. */
@@ -527,6 +531,26 @@ static int kl_load_text_intern(kl_loader *ld, kl_load_col *lc, uint32_t *dst, si
 }
 
 /*
+ * Whether a[0..len) == b[0..len), where 16 bytes are readable from both
+ * (a field in the reader's padded buffer; b such a field or lc->last, which
+ * has KL_LOAD_TEXT_CACHE bytes).  Short texts -- regions, clusters, ids --
+ * take one 16-byte compare instead of a call to memcmp per row.
+ */
+static inline int kl_load_same_text(const char *a, const char *b, size_t len)
+{
+#ifdef __SSE2__
+    if (len <= 16) {
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)a);
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)b);
+        unsigned eq = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(x, y));
+        unsigned want = len == 16 ? 0xffffu : (1u << len) - 1;
+        return (eq & want) == want;
+    }
+#endif
+    return memcmp(a, b, len) == 0;
+}
+
+/*
  * A TEXT column over the batch, in two passes.  The first settles the cheap
  * cases -- empty (missing), or the same text as the row before (regions and
  * clusters repeat for thousands of rows) -- and hashes the rest.  The second
@@ -555,7 +579,7 @@ static int kl_load_text_column(kl_loader *ld, kl_load_col *lc, size_t n0, kl_err
             else if (kl_col_set_missing(col, n0 + r, err) != KL_OK)
                 return err->status;
         } else {
-            if (f->len == prev_len && memcmp(f->ptr, prev, prev_len) == 0) {
+            if (f->len == prev_len && kl_load_same_text(f->ptr, prev, prev_len)) {
                 dst[r] = KL_LOAD_SAME;
             } else {
                 dst[r] = KL_LOAD_PENDING;
