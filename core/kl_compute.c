@@ -168,11 +168,19 @@ static int kl_compute_task(void *userdata, size_t t)
     return rc;
 }
 
+/* Every step reading dataset t has finished: free it (peak memory). */
+static void kl_compute_released(void *userdata, size_t t)
+{
+    kl_compute_job *j = userdata;
+    if (t < j->nloads)
+        kl_workspace_release(j->ws, j->schemas[t]->name);
+}
+
 /* Runs the tasks; the first that failed, in task order (loads first), is
  * the error (later steps were skipped, or failed on their own). */
 static int kl_compute_execute(kl_compute_job *j, kl_error *err)
 {
-    static const kl_sched_ops ops = {kl_compute_task, NULL, NULL};
+    static const kl_sched_ops ops = {kl_compute_task, NULL, NULL, kl_compute_released};
     size_t ntasks = j->nloads + j->plan->n;
 
     kl_sched_run(j->tasks, ntasks, kl_sched_jobs(0, ntasks), &ops, j);

@@ -636,6 +636,14 @@ static void kl_run_task_finished(void *userdata, size_t t, size_t nsettled, size
     kl_log_progress(r->log, "[%zu/%zu steps done]", r->steps_settled, r->nsteps);
 }
 
+/* Every step reading the dataset of task t has finished: free it. */
+static void kl_run_task_released(void *userdata, size_t t)
+{
+    kl_run *r = userdata;
+    if (t < r->ninputs)
+        kl_workspace_release(&r->ws, r->inputs[r->load_order[t]].schema->name);
+}
+
 /* Does the step read dataset `name`? */
 static int kl_run_reads(const kl_run_step *s, const char *name)
 {
@@ -655,7 +663,8 @@ static int kl_run_reads(const kl_run_step *s, const char *name)
  */
 static int kl_run_tasks(kl_run *r, kl_error *err)
 {
-    static const kl_sched_ops ops = {kl_run_task, kl_run_task_skipped, kl_run_task_finished};
+    static const kl_sched_ops ops = {kl_run_task, kl_run_task_skipped, kl_run_task_finished,
+                                     kl_run_task_released};
     size_t ntasks = r->ninputs + r->nsteps;
 
     for (size_t i = 0; i < r->ninputs; i++) {

@@ -13,6 +13,7 @@
 #include <pthread.h>
 #include <unistd.h>
 
+#include "kl_alloc.h"
 #include "kl_error.h"
 
 typedef struct kl_sched {
@@ -23,6 +24,9 @@ typedef struct kl_sched {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     size_t unsettled; /* tasks not yet DONE, FAILED or SKIPPED */
+    size_t *waiting;  /* per task: tasks needing it not yet settled; NULL if
+                       * no released callback (or out of memory: then it
+                       * is never called, which only costs memory) */
     size_t running;
     int aborted;      /* a fatal task failed: start nothing more */
     size_t abort_cause;
@@ -39,13 +43,27 @@ unsigned kl_sched_jobs(unsigned requested, size_t ntasks)
     return jobs ? (unsigned)jobs : 1;
 }
 
+/* Under the lock: task i has settled; what it needed may now be released. */
+static void kl_sched_settled(kl_sched *s, size_t i)
+{
+    const kl_sched_task *t = &s->tasks[i];
+    s->unsettled--;
+    if (!s->waiting)
+        return;
+    for (size_t d = 0; d < t->ndeps; d++) {
+        size_t dep = t->deps[d];
+        if (dep < s->ntasks && dep != i && --s->waiting[dep] == 0)
+            s->ops->released(s->userdata, dep);
+    }
+}
+
 /* Under the lock. */
 static void kl_sched_skip(kl_sched *s, size_t i, size_t cause)
 {
     s->tasks[i].state = KL_SCHED_SKIPPED;
-    s->unsettled--;
     if (s->ops->skipped)
         s->ops->skipped(s->userdata, i, cause);
+    kl_sched_settled(s, i);
 }
 
 /* Under the lock: skips what can no longer run, then finds the first task
@@ -110,14 +128,14 @@ static void *kl_sched_worker(void *arg)
         int rc = s->ops->run(s->userdata, i);
         pthread_mutex_lock(&s->mu);
         s->running--;
-        s->unsettled--;
         s->tasks[i].state = rc == KL_OK ? KL_SCHED_DONE : KL_SCHED_FAILED;
         if (rc != KL_OK && s->tasks[i].fatal && !s->aborted) {
             s->aborted = 1;
             s->abort_cause = i;
         }
         if (s->ops->finished)
-            s->ops->finished(s->userdata, i, s->ntasks - s->unsettled, s->ntasks);
+            s->ops->finished(s->userdata, i, s->ntasks - s->unsettled + 1, s->ntasks);
+        kl_sched_settled(s, i);
         pthread_cond_broadcast(&s->cv);
     }
     pthread_cond_broadcast(&s->cv);
@@ -135,6 +153,11 @@ void kl_sched_run(kl_sched_task *tasks, size_t ntasks, unsigned jobs, const kl_s
 
     for (size_t i = 0; i < ntasks; i++)
         tasks[i].state = KL_SCHED_PENDING;
+    if (ops->released && (s.waiting = kl_calloc(ntasks ? ntasks : 1, sizeof *s.waiting)))
+        for (size_t i = 0; i < ntasks; i++)
+            for (size_t d = 0; d < tasks[i].ndeps; d++)
+                if (tasks[i].deps[d] < ntasks && tasks[i].deps[d] != i)
+                    s.waiting[tasks[i].deps[d]]++;
     if (jobs > KL_SCHED_MAX_THREADS)
         jobs = KL_SCHED_MAX_THREADS;
     pthread_mutex_init(&s.mu, NULL);
@@ -147,4 +170,5 @@ void kl_sched_run(kl_sched_task *tasks, size_t ntasks, unsigned jobs, const kl_s
         pthread_join(threads[t], NULL);
     pthread_cond_destroy(&s.cv);
     pthread_mutex_destroy(&s.mu);
+    kl_free(s.waiting);
 }

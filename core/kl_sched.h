@@ -42,6 +42,11 @@ typedef struct kl_sched_ops {
     /* Task i has settled (DONE or FAILED); nsettled of ntasks have.  Called
      * with the lock held.  May be NULL. */
     void (*finished)(void *userdata, size_t i, size_t nsettled, size_t ntasks);
+    /* Every task that needs task i has settled (DONE, FAILED or SKIPPED):
+     * what i made is needed by no task any more (a dataset can be freed).
+     * Called once, only for tasks some task needs, with the lock held.  May
+     * be NULL. */
+    void (*released)(void *userdata, size_t i);
 } kl_sched_ops;
 
 /* The thread count for `requested` (0 = one per online CPU), at most the

@@ -69,6 +69,24 @@ int kl_workspace_add(kl_workspace *ws, kl_table *t, kl_error *err)
 }
 
 static void kl_ws_groupings_free(kl_workspace *ws);
+static void kl_ws_groupings_release(kl_workspace *ws, const kl_table *t);
+
+void kl_workspace_release(kl_workspace *ws, const char *name)
+{
+    kl_table *t = NULL;
+    pthread_rwlock_wrlock(&ws->lock);
+    for (size_t i = 0; i < ws->n; i++)
+        if (strcmp(ws->tables[i]->name, name) == 0) {
+            t = ws->tables[i];
+            ws->tables[i] = ws->tables[--ws->n];
+            break;
+        }
+    pthread_rwlock_unlock(&ws->lock);
+    if (!t)
+        return;
+    kl_ws_groupings_release(ws, t);
+    kl_table_free(t);
+}
 
 void kl_workspace_free(kl_workspace *ws)
 {
@@ -91,6 +109,24 @@ typedef struct kl_ws_grouping {
     kl_grouping *g;
     kl_groups view;
 } kl_ws_grouping;
+
+/* Frees the cached groupings of table t. */
+static void kl_ws_groupings_release(kl_workspace *ws, const kl_table *t)
+{
+    pthread_mutex_lock(&ws->group_lock);
+    for (size_t i = 0; i < ws->ngroupings;) {
+        kl_ws_grouping *cg = ws->groupings[i];
+        if (cg->g->table != t) {
+            i++;
+            continue;
+        }
+        kl_grouping_free(cg->g);
+        kl_free(cg->signature);
+        kl_free(cg);
+        ws->groupings[i] = ws->groupings[--ws->ngroupings];
+    }
+    pthread_mutex_unlock(&ws->group_lock);
+}
 
 static void kl_ws_groupings_free(kl_workspace *ws)
 {

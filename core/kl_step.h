@@ -49,6 +49,10 @@ int kl_workspace_init(kl_workspace *ws, kl_error *err);
 int kl_workspace_add(kl_workspace *ws, kl_table *t, kl_error *err);
 /* The table called name, or NULL (takes the lock). */
 kl_table *kl_workspace_get(kl_workspace *ws, const char *name);
+/* Frees table `name` (if there) and the groupings built on it, to lower
+ * peak memory once every step that reads it has finished: the caller
+ * guarantees none is running or will run.  Text codes stay in the pool. */
+void kl_workspace_release(kl_workspace *ws, const char *name);
 void kl_workspace_free(kl_workspace *ws);
 
 /* A parameter given to a step (name and value borrowed). */

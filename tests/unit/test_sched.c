@@ -17,8 +17,11 @@ typedef struct sc_log {
     size_t n;
     int fail[64];               /* status task i returns */
     size_t skipped_cause[64];
+    int released[64];           /* times released, and ... */
+    int settled_at_release[64]; /* ... its dependents all settled then */
     atomic_int running, max_running;
     kl_sched_task *tasks;
+    size_t ntasks;
 } sc_log;
 
 static int sc_run(void *ud, size_t i)
@@ -44,13 +47,26 @@ static void sc_skipped(void *ud, size_t i, size_t cause)
     l->skipped_cause[i] = cause;
 }
 
-static const kl_sched_ops sc_ops = {sc_run, sc_skipped, NULL};
+static void sc_released(void *ud, size_t i)
+{
+    sc_log *l = ud;
+    l->released[i]++;
+    l->settled_at_release[i] = 1;
+    for (size_t k = 0; k < 64 && l->tasks; k++)
+        for (size_t d = 0; d < l->tasks[k].ndeps && k < l->ntasks; d++)
+            if (l->tasks[k].deps[d] == i && (l->tasks[k].state == KL_SCHED_PENDING ||
+                                             l->tasks[k].state == KL_SCHED_RUNNING))
+                l->settled_at_release[i] = 0;
+}
 
-static void sc_init(sc_log *l, kl_sched_task *tasks)
+static const kl_sched_ops sc_ops = {sc_run, sc_skipped, NULL, sc_released};
+
+static void sc_init(sc_log *l, kl_sched_task *tasks, size_t ntasks)
 {
     memset(l, 0, sizeof *l);
     pthread_mutex_init(&l->mu, NULL);
     l->tasks = tasks;
+    l->ntasks = ntasks;
     for (size_t i = 0; i < 64; i++)
         l->skipped_cause[i] = SIZE_MAX;
 }
@@ -61,7 +77,7 @@ KT_TEST(sched_one_thread_runs_in_index_order_after_needs)
     static const size_t d0[] = {2};
     kl_sched_task t[3] = {{.deps = d0, .ndeps = 1}, {0}, {0}};
     sc_log l;
-    sc_init(&l, t);
+    sc_init(&l, t, 3);
     kl_sched_run(t, 3, 1, &sc_ops, &l);
     KT_EQ_INT(l.n, 3);
     KT_EQ_INT(l.order[0], 1);
@@ -77,7 +93,7 @@ KT_TEST(sched_failure_skips_dependents_only)
     static const size_t d1[] = {0}, d2[] = {1};
     kl_sched_task t[4] = {{0}, {.deps = d1, .ndeps = 1}, {.deps = d2, .ndeps = 1}, {0}};
     sc_log l;
-    sc_init(&l, t);
+    sc_init(&l, t, 4);
     l.fail[0] = KL_ERR_DATA;
     kl_sched_run(t, 4, 2, &sc_ops, &l);
     KT_EQ_INT(t[0].state, KL_SCHED_FAILED);
@@ -94,7 +110,7 @@ KT_TEST(sched_fatal_failure_starts_nothing_more)
     /* one thread: 0 (fatal) fails, so 1 and 2 never start */
     kl_sched_task t[3] = {{.fatal = 1}, {0}, {0}};
     sc_log l;
-    sc_init(&l, t);
+    sc_init(&l, t, 3);
     l.fail[0] = KL_ERR_NOINPUT;
     kl_sched_run(t, 3, 1, &sc_ops, &l);
     KT_EQ_INT(t[0].state, KL_SCHED_FAILED);
@@ -111,7 +127,7 @@ KT_TEST(sched_broken_graphs_are_skipped_not_hung)
     kl_sched_task t[5] = {{.deps = d0, .ndeps = 1}, {.deps = d1, .ndeps = 1},
                           {.deps = d2, .ndeps = 1}, {.deps = d3, .ndeps = 1}, {0}};
     sc_log l;
-    sc_init(&l, t);
+    sc_init(&l, t, 5);
     kl_sched_run(t, 5, 3, &sc_ops, &l);
     for (size_t i = 0; i < 4; i++)
         KT_EQ_INT(t[i].state, KL_SCHED_SKIPPED);
@@ -133,7 +149,7 @@ KT_TEST(sched_many_threads_many_tasks)
         t[i].deps = &deps[i];
         t[i].ndeps = 1;
     }
-    sc_init(&l, t);
+    sc_init(&l, t, 60);
     kl_sched_run(t, 60, 8, &sc_ops, &l);
     KT_EQ_INT(l.n, 60);
     for (size_t i = 0; i < 60; i++)
@@ -147,4 +163,28 @@ KT_TEST(sched_many_threads_many_tasks)
     KT_EQ_INT(kl_sched_jobs(3, 2), 2);
     KT_EQ_INT(kl_sched_jobs(1000, 1000), KL_SCHED_MAX_THREADS);
     KT_CHECK(kl_sched_jobs(0, 1000) >= 1);
+}
+
+/* What a task made is released once, when the last task needing it has
+ * settled -- done, failed or skipped -- and never for what nobody needs. */
+KT_TEST(sched_release_after_last_reader)
+{
+    /* 0 and 1 are "datasets"; 2 reads 0; 3 reads 0 and 1 and fails; 4 reads 3 */
+    static const size_t d2[] = {0}, d3[] = {0, 1}, d4[] = {3};
+    kl_sched_task t[5] = {{0}, {0}, {.deps = d2, .ndeps = 1}, {.deps = d3, .ndeps = 2},
+                          {.deps = d4, .ndeps = 1}};
+    for (unsigned jobs = 1; jobs <= 3; jobs++) {
+        sc_log l;
+        sc_init(&l, t, 5);
+        l.fail[3] = KL_ERR_DATA;
+        kl_sched_run(t, 5, jobs, &sc_ops, &l);
+        KT_EQ_INT(t[4].state, KL_SCHED_SKIPPED);
+        static const size_t needed[] = {0, 1, 3};
+        for (size_t k = 0; k < 3; k++) {
+            KT_EQ_INT(l.released[needed[k]], 1);
+            KT_EQ_INT(l.settled_at_release[needed[k]], 1);
+        }
+        KT_EQ_INT(l.released[2], 0); /* nobody needs these */
+        KT_EQ_INT(l.released[4], 0);
+    }
 }
