@@ -52,8 +52,8 @@ static void sc_released(void *ud, size_t i)
     sc_log *l = ud;
     l->released[i]++;
     l->settled_at_release[i] = 1;
-    for (size_t k = 0; k < 64 && l->tasks; k++)
-        for (size_t d = 0; d < l->tasks[k].ndeps && k < l->ntasks; d++)
+    for (size_t k = 0; k < l->ntasks; k++)
+        for (size_t d = 0; d < l->tasks[k].ndeps; d++)
             if (l->tasks[k].deps[d] == i && (l->tasks[k].state == KL_SCHED_PENDING ||
                                              l->tasks[k].state == KL_SCHED_RUNNING))
                 l->settled_at_release[i] = 0;
