@@ -165,6 +165,8 @@ static int kl_compute_task(void *userdata, size_t t)
     rc = kl_step_run(j->plan->steps[t - j->nloads], j->ws, &j->so, &out, &j->errs[t]);
     if (rc == KL_OK)
         rc = kl_workspace_add(j->ws, out, &j->errs[t]);
+    for (size_t k = 0; k < j->nloads; k++)
+        kl_workspace_drop_columns(j->ws, j->plan->steps[t - j->nloads]->desc, j->schemas[k]->name);
     return rc;
 }
 
@@ -192,7 +194,10 @@ static int kl_compute_execute(kl_compute_job *j, kl_error *err)
     return KL_OK;
 }
 
-/* Each step waits for the datasets and the steps it reads. */
+/* Each step waits for the datasets and the steps it reads.  Loads start
+ * first, largest file first; then, among ready steps, the one after which
+ * the most dataset memory can be given back (kl_workspace_sole_bytes), to
+ * keep the peak low. */
 static int kl_compute_graph(kl_compute_job *j, kl_error *err)
 {
     size_t ntasks = j->nloads + j->plan->n, ndeps = 0;
@@ -205,8 +210,18 @@ static int kl_compute_graph(kl_compute_job *j, kl_error *err)
     j->errs = kl_calloc(ntasks, sizeof *j->errs);
     if (!j->tasks || !j->deps || !j->errs)
         return kl_error_oom(err, "planning the computation");
-    for (size_t t = 0; t < j->nloads; t++)
+    for (size_t t = 0; t < j->nloads; t++) {
         j->tasks[t].fatal = 1;
+        j->tasks[t].priority = (1ULL << 62) + (unsigned long long)j->sizes[t];
+        for (size_t i = 0; i < j->plan->n; i++)
+            if (kl_workspace_hold_columns(j->ws, j->plan->steps[i]->desc, j->schemas[t]->name,
+                                          err) != KL_OK)
+                return err->status;
+    }
+    for (size_t i = 0; i < j->plan->n; i++)
+        for (size_t t = 0; t < j->nloads; t++)
+            j->tasks[j->nloads + i].priority +=
+                kl_workspace_sole_bytes(j->ws, j->plan->steps[i]->desc, j->schemas[t]->name);
     ndeps = 0;
     for (size_t i = 0; i < j->plan->n; i++) {
         kl_sched_task *task = &j->tasks[j->nloads + i];

@@ -66,13 +66,14 @@ static void kl_sched_skip(kl_sched *s, size_t i, size_t cause)
     kl_sched_settled(s, i);
 }
 
-/* Under the lock: skips what can no longer run, then finds the first task
- * whose needs are all DONE.  Returns 1 with *pick set, or 0. */
+/* Under the lock: skips what can no longer run, then finds the ready task
+ * (every need DONE) of highest priority.  Returns 1 with *pick set, or 0. */
 static int kl_sched_pick(kl_sched *s, size_t *pick)
 {
-    int changed = 1;
+    int changed = 1, found = 0;
     while (changed) {
         changed = 0;
+        found = 0;
         for (size_t i = 0; i < s->ntasks; i++) {
             const kl_sched_task *t = &s->tasks[i];
             size_t doomed = SIZE_MAX;
@@ -95,13 +96,13 @@ static int kl_sched_pick(kl_sched *s, size_t *pick)
             if (doomed != SIZE_MAX) {
                 kl_sched_skip(s, i, doomed);
                 changed = 1;
-            } else if (ready) {
+            } else if (ready && (!found || t->priority > s->tasks[*pick].priority)) {
                 *pick = i;
-                return 1;
+                found = 1;
             }
         }
     }
-    return 0;
+    return found;
 }
 
 static void *kl_sched_worker(void *arg)

@@ -6,8 +6,9 @@
  * loads and steps it reads.  A task starts once every task it needs has
  * succeeded; it is skipped (never run) when one of them failed or was
  * skipped; a failed `fatal` task (a dataset that cannot be loaded) skips
- * every task not yet started.  Ready tasks start in index order, so callers
- * put what should start first (the largest file) first.  The calling
+ * every task not yet started.  Among ready tasks the highest priority
+ * starts first (ties: the lowest index) -- the largest file, the step that
+ * frees the most memory when it is done.  The calling
  * thread works too; if no thread can be started it does all the work.
  */
 #ifndef KL_SCHED_H
@@ -27,6 +28,7 @@ typedef struct kl_sched_task {
     const size_t *deps; /* indices of the tasks this one needs */
     size_t ndeps;
     int fatal;          /* its failure skips every task not yet started */
+    unsigned long long priority; /* higher starts first among ready tasks */
     kl_sched_state state; /* PENDING on entry; DONE, FAILED or SKIPPED on return */
 } kl_sched_task;
 

@@ -13,6 +13,7 @@
 
 #include "kl_alloc.h"
 #include "kl_group.h"
+#include "kl_schema.h"
 
 /* ---- workspace --------------------------------------------------------- */
 
@@ -69,7 +70,7 @@ int kl_workspace_add(kl_workspace *ws, kl_table *t, kl_error *err)
 }
 
 static void kl_ws_groupings_free(kl_workspace *ws);
-static void kl_ws_groupings_release(kl_workspace *ws, const kl_table *t);
+static void kl_ws_groupings_release(kl_workspace *ws, const kl_table *t, const char *column);
 
 void kl_workspace_release(kl_workspace *ws, const char *name)
 {
@@ -84,8 +85,152 @@ void kl_workspace_release(kl_workspace *ws, const char *name)
     pthread_rwlock_unlock(&ws->lock);
     if (!t)
         return;
-    kl_ws_groupings_release(ws, t);
+    kl_ws_groupings_release(ws, t, NULL);
     kl_table_free(t);
+}
+
+/* ---- column by column release ------------------------------------------ */
+
+typedef struct kl_ws_hold {
+    const char *table;  /* borrowed from the step descriptors */
+    char column[64];
+    size_t readers;     /* steps still to finish */
+} kl_ws_hold;
+
+/* The next name of a declared column list ("year, region,cluster"):
+ * returns 1 with *name and *len set and *p moved past it, 0 at the end. */
+static int kl_cols_next(const char **p, const char **name, size_t *len)
+{
+    const char *s = *p, *end;
+    size_t n;
+    for (;;) {
+        while (*s == ' ')
+            s++;
+        if (!*s)
+            return 0;
+        end = strchr(s, ',');
+        n = end ? (size_t)(end - s) : strlen(s);
+        *p = end ? end + 1 : s + n;
+        while (n && s[n - 1] == ' ')
+            n--;
+        if (n) {
+            *name = s;
+            *len = n;
+            return 1;
+        }
+        s = *p;
+    }
+}
+
+static kl_ws_hold *kl_ws_hold_find(const kl_workspace *ws, const char *table, const char *column,
+                                   size_t len)
+{
+    for (size_t i = 0; i < ws->nholds; i++)
+        if (strcmp(ws->holds[i].table, table) == 0 && strlen(ws->holds[i].column) == len &&
+            memcmp(ws->holds[i].column, column, len) == 0)
+            return &ws->holds[i];
+    return NULL;
+}
+
+/* Walks the columns `step` declares of `table`, across its inputs. */
+typedef struct kl_decl_iter {
+    const kl_input_def *in;
+    const char *table;
+    const char *p;
+} kl_decl_iter;
+
+static void kl_decl_begin(kl_decl_iter *it, const kl_plugin *step, const char *table)
+{
+    it->in = step->inputs;
+    it->table = table;
+    it->p = "";
+}
+
+static int kl_decl_next(kl_decl_iter *it, const char **name, size_t *len)
+{
+    while (!kl_cols_next(&it->p, name, len)) {
+        while (it->in->table && strcmp(it->in->table, it->table) != 0)
+            it->in++;
+        if (!it->in->table)
+            return 0;
+        it->p = it->in->columns;
+        it->in++;
+    }
+    return 1;
+}
+
+int kl_workspace_hold_columns(kl_workspace *ws, const kl_plugin *step, const char *table,
+                              kl_error *err)
+{
+    kl_decl_iter it;
+    const char *name;
+    size_t len;
+    kl_decl_begin(&it, step, table);
+    while (kl_decl_next(&it, &name, &len)) {
+        kl_ws_hold *h = kl_ws_hold_find(ws, table, name, len);
+        if (h) {
+            h->readers++;
+            continue;
+        }
+        if (len >= sizeof h->column)
+            continue; /* no such canonical column: never loaded */
+        if (ws->nholds == ws->cap_holds) {
+            size_t cap = ws->cap_holds ? ws->cap_holds * 2 : 16;
+            kl_ws_hold *grown = kl_reallocarray(ws->holds, cap, sizeof *grown);
+            if (!grown)
+                return kl_error_oom(err, "planning the run");
+            ws->holds = grown;
+            ws->cap_holds = cap;
+        }
+        h = &ws->holds[ws->nholds++];
+        h->table = it.table;
+        memcpy(h->column, name, len);
+        h->column[len] = '\0';
+        h->readers = 1;
+    }
+    return KL_OK;
+}
+
+void kl_workspace_drop_columns(kl_workspace *ws, const kl_plugin *step, const char *table)
+{
+    kl_decl_iter it;
+    const char *name;
+    size_t len;
+    kl_decl_begin(&it, step, table);
+    while (kl_decl_next(&it, &name, &len)) {
+        kl_ws_hold *h;
+        int last;
+        kl_table *t;
+        kl_col *c;
+        pthread_mutex_lock(&ws->group_lock);
+        h = kl_ws_hold_find(ws, table, name, len);
+        last = h && h->readers > 0 && --h->readers == 0;
+        pthread_mutex_unlock(&ws->group_lock);
+        if (!last || !(t = kl_workspace_get(ws, table)) || !(c = kl_table_col(t, h->column)))
+            continue;
+        /* no step reads it any more (a step reads only what it declared),
+         * so neither it nor a grouping on it is in use */
+        kl_ws_groupings_release(ws, t, h->column);
+        kl_col_discard(c);
+    }
+}
+
+size_t kl_workspace_sole_bytes(const kl_workspace *ws, const kl_plugin *step, const char *table)
+{
+    const kl_schema *s = kl_schema_find(table);
+    size_t bytes = 0, len;
+    kl_decl_iter it;
+    const char *name;
+    kl_decl_begin(&it, step, table);
+    while (kl_decl_next(&it, &name, &len)) {
+        const kl_ws_hold *h = kl_ws_hold_find(ws, table, name, len);
+        const kl_schema_col *sc;
+        if (!h || h->readers != 1)
+            continue;
+        sc = s ? kl_schema_find_col(s, h->column) : NULL;
+        bytes += sc && sc->type == KL_TYPE_NUM ? 8 : 4;
+    }
+    return bytes;
 }
 
 void kl_workspace_free(kl_workspace *ws)
@@ -93,6 +238,7 @@ void kl_workspace_free(kl_workspace *ws)
     if (!ws->pool)
         return;
     kl_ws_groupings_free(ws);
+    kl_free(ws->holds);
     pthread_mutex_destroy(&ws->group_lock);
     for (size_t i = 0; i < ws->n; i++)
         kl_table_free(ws->tables[i]);
@@ -110,13 +256,29 @@ typedef struct kl_ws_grouping {
     kl_groups view;
 } kl_ws_grouping;
 
-/* Frees the cached groupings of table t. */
-static void kl_ws_groupings_release(kl_workspace *ws, const kl_table *t)
+/* Does signature "table|k1,k2|r1,r2" name column? */
+static int kl_ws_signature_names(const char *sig, const char *column)
+{
+    size_t clen = strlen(column);
+    const char *p = strchr(sig, '|');
+    while (p) {
+        const char *name = p + 1;
+        size_t len = strcspn(name, ",|");
+        if (len == clen && memcmp(name, column, len) == 0)
+            return 1;
+        p = name[len] ? name + len : NULL;
+    }
+    return 0;
+}
+
+/* Frees the cached groupings of table t (only those on `column`, when
+ * not NULL). */
+static void kl_ws_groupings_release(kl_workspace *ws, const kl_table *t, const char *column)
 {
     pthread_mutex_lock(&ws->group_lock);
     for (size_t i = 0; i < ws->ngroupings;) {
         kl_ws_grouping *cg = ws->groupings[i];
-        if (cg->g->table != t) {
+        if (cg->g->table != t || (column && !kl_ws_signature_names(cg->signature, column))) {
             i++;
             continue;
         }
@@ -174,25 +336,15 @@ static const kl_input_def *kl_ctx_declared(const kl_ctx *ctx, const char *table,
 {
     size_t clen = column ? strlen(column) : 0;
     for (const kl_input_def *in = ctx->desc->inputs; in->table; in++) {
-        const char *p = in->columns;
+        const char *p = in->columns, *name;
+        size_t len;
         if (strcmp(in->table, table) != 0)
             continue;
         if (!column)
             return in;
-        while (*p) {
-            const char *end = strchr(p, ',');
-            size_t len;
-            while (*p == ' ')
-                p++;
-            len = end ? (size_t)(end - p) : strlen(p);
-            while (len && p[len - 1] == ' ')
-                len--;
-            if (len == clen && strncmp(p, column, len) == 0)
+        while (kl_cols_next(&p, &name, &len))
+            if (len == clen && strncmp(name, column, len) == 0)
                 return in;
-            if (!end)
-                break;
-            p = end + 1;
-        }
         return NULL;
     }
     return NULL;

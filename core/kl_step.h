@@ -26,7 +26,9 @@
  * Steps of a parallel run share one workspace: the lock guards the table
  * list and the string pool (read: lookups, comparisons, grouping; write:
  * adding a table, interning a new emitted string).  Table contents are
- * never changed once added, so columns are read without it.
+ * never changed once added, so columns are read without it -- except that
+ * a dataset column is emptied once no step will read it any more
+ * (kl_workspace_drop_columns).
  */
 struct kl_ws_grouping;
 
@@ -41,6 +43,10 @@ typedef struct kl_workspace {
     struct kl_ws_grouping **groupings;
     size_t ngroupings, cap_groupings;
     pthread_mutex_t group_lock;
+    /* How many steps still to finish read each dataset column (see
+     * kl_workspace_hold_columns); guarded by group_lock. */
+    struct kl_ws_hold *holds;
+    size_t nholds, cap_holds;
 } kl_workspace;
 
 /* A new empty workspace with its own string pool. */
@@ -53,6 +59,19 @@ kl_table *kl_workspace_get(kl_workspace *ws, const char *name);
  * peak memory once every step that reads it has finished: the caller
  * guarantees none is running or will run.  Text codes stay in the pool. */
 void kl_workspace_release(kl_workspace *ws, const char *name);
+/* Column by column release, to lower peak memory further: before anything
+ * runs, each step that will read dataset `table` is counted as a reader of
+ * the columns it declares of it (hold); when the step has finished, or
+ * will never run, drop frees each of those columns it was the last reader
+ * of, with the groupings built on it.  Only for datasets: a step's output
+ * is written after the run.  Returns KL_OK or an out-of-memory error. */
+int kl_workspace_hold_columns(kl_workspace *ws, const kl_plugin *step, const char *table,
+                              kl_error *err);
+void kl_workspace_drop_columns(kl_workspace *ws, const kl_plugin *step, const char *table);
+/* Bytes per row that only `step` reads among the held columns of `table`
+ * (8 for a number, 4 otherwise): what finishing it gives back, so a
+ * scheduler can run it before steps that give back less. */
+size_t kl_workspace_sole_bytes(const kl_workspace *ws, const kl_plugin *step, const char *table);
 void kl_workspace_free(kl_workspace *ws);
 
 /* A parameter given to a step (name and value borrowed). */

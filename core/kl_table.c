@@ -29,6 +29,15 @@ static void tb_col_free(kl_col *c)
     kl_free(c);
 }
 
+void kl_col_discard(kl_col *c)
+{
+    kl_free(c->data);
+    kl_free(c->missing);
+    c->data = NULL;
+    c->missing = NULL;
+    c->n = c->cap = c->nmissing = 0;
+}
+
 kl_table *kl_table_new(const char *name, kl_strpool *pool)
 {
     kl_table *t = kl_calloc(1, sizeof *t);

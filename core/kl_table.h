@@ -48,6 +48,10 @@ typedef struct kl_table {
     size_t cap_line_marks;
 } kl_table;
 
+/* Frees c's cells (the column stays, empty: n = 0), to give memory back
+ * once no step will read it; kl_table_free() still frees the rest. */
+void kl_col_discard(kl_col *c);
+
 /* A new empty table named name (copied); NULL when out of memory. */
 kl_table *kl_table_new(const char *name, kl_strpool *pool);
 void kl_table_free(kl_table *t);

@@ -87,6 +87,22 @@ KT_TEST(sched_one_thread_runs_in_index_order_after_needs)
         KT_EQ_INT(t[i].state, KL_SCHED_DONE);
 }
 
+KT_TEST(sched_highest_priority_first_ties_by_index)
+{
+    /* one thread: 3 and 1 (priority 9) before 0 and 4 (5) before 2 (0);
+     * 5 (priority 100) waits for 2, the lowest */
+    static const size_t d5[] = {2};
+    kl_sched_task t[6] = {{.priority = 5}, {.priority = 9}, {0},
+                          {.priority = 9}, {.priority = 5}, {.deps = d5, .ndeps = 1, .priority = 100}};
+    sc_log l;
+    sc_init(&l, t, 6);
+    kl_sched_run(t, 6, 1, &sc_ops, &l);
+    static const size_t expected[] = {1, 3, 0, 4, 2, 5};
+    KT_EQ_INT(l.n, 6);
+    for (size_t i = 0; i < 6; i++)
+        KT_EQ_INT(l.order[i], expected[i]);
+}
+
 KT_TEST(sched_failure_skips_dependents_only)
 {
     /* 0 fails; 1 needs 0; 2 needs 1; 3 is independent */
