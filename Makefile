@@ -69,7 +69,7 @@ UNIT_SRCS = \
 	tests/unit/test_number.c tests/unit/test_strpool.c tests/unit/test_table.c \
 	tests/unit/test_group.c tests/unit/test_dataset.c tests/unit/test_writer.c \
 	tests/unit/test_sha256.c tests/unit/test_lua.c tests/unit/test_report.c \
-	tests/unit/test_sched.c tests/unit/test_step.c
+	tests/unit/test_sched.c tests/unit/test_step.c tests/unit/test_alloc.c
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 PLUGIN_SRCS = plugins/jobs_created.c plugins/budget_revenue.c plugins/innovation_activity.c \
 	plugins/export_diversification.c

@@ -8,6 +8,7 @@
  */
 #include "kl_alloc.h"
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -47,6 +48,87 @@ void kl_prefault(void *p, size_t len)
     (void)p;
     (void)len;
 #endif
+}
+
+#define KL_PREFAULT_QUEUE 64
+
+struct kl_prefaulter {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct {
+        void *p;
+        size_t len;
+    } queue[KL_PREFAULT_QUEUE];
+    size_t head, count;
+    int stop;
+};
+
+static void *kl_prefaulter_main(void *arg)
+{
+    kl_prefaulter *pf = arg;
+    pthread_mutex_lock(&pf->mu);
+    for (;;) {
+        while (!pf->count && !pf->stop)
+            pthread_cond_wait(&pf->cv, &pf->mu);
+        if (!pf->count)
+            break; /* stopped, and nothing left */
+        void *p = pf->queue[pf->head].p;
+        size_t len = pf->queue[pf->head].len;
+        pf->head = (pf->head + 1) % KL_PREFAULT_QUEUE;
+        pf->count--;
+        pthread_mutex_unlock(&pf->mu);
+        kl_prefault(p, len);
+        pthread_mutex_lock(&pf->mu);
+    }
+    pthread_mutex_unlock(&pf->mu);
+    return NULL;
+}
+
+kl_prefaulter *kl_prefaulter_start(void)
+{
+    kl_prefaulter *pf = kl_calloc(1, sizeof *pf);
+    if (!pf)
+        return NULL;
+    pthread_mutex_init(&pf->mu, NULL);
+    pthread_cond_init(&pf->cv, NULL);
+    if (pthread_create(&pf->thread, NULL, kl_prefaulter_main, pf) != 0) {
+        pthread_cond_destroy(&pf->cv);
+        pthread_mutex_destroy(&pf->mu);
+        kl_free(pf);
+        return NULL;
+    }
+    return pf;
+}
+
+void kl_prefaulter_post(kl_prefaulter *pf, void *p, size_t len)
+{
+    if (!pf || !p || !len)
+        return;
+    pthread_mutex_lock(&pf->mu);
+    if (pf->count < KL_PREFAULT_QUEUE) {
+        size_t tail = (pf->head + pf->count) % KL_PREFAULT_QUEUE;
+        pf->queue[tail].p = p;
+        pf->queue[tail].len = len;
+        pf->count++;
+        pthread_cond_signal(&pf->cv);
+    }
+    pthread_mutex_unlock(&pf->mu);
+}
+
+void kl_prefaulter_stop(kl_prefaulter *pf)
+{
+    if (!pf)
+        return;
+    pthread_mutex_lock(&pf->mu);
+    pf->stop = 1;
+    pf->count = 0; /* what is still queued is of no use now */
+    pthread_cond_signal(&pf->cv);
+    pthread_mutex_unlock(&pf->mu);
+    pthread_join(pf->thread, NULL);
+    pthread_cond_destroy(&pf->cv);
+    pthread_mutex_destroy(&pf->mu);
+    kl_free(pf);
 }
 
 unsigned long kl_alloc_count(void)

@@ -29,6 +29,21 @@ char *kl_strndup(const char *s, size_t len);
  */
 void kl_prefault(void *p, size_t len);
 
+/*
+ * The same in the background: a thread that maps posted ranges while the
+ * poster goes on working, for a poster that knows a step ahead which
+ * memory it will fill (the loader, its columns' next rows), so that the
+ * cost of mapping them moves to the other core.  kl_prefaulter_start()
+ * returns NULL when no thread can be had; post then does nothing (the
+ * pages are mapped when first written), as it does when the queue is
+ * full.  A posted range may be freed meanwhile: mapping is advice and
+ * never changes memory contents.  Stop joins the thread.
+ */
+typedef struct kl_prefaulter kl_prefaulter;
+kl_prefaulter *kl_prefaulter_start(void);
+void kl_prefaulter_post(kl_prefaulter *pf, void *p, size_t len);
+void kl_prefaulter_stop(kl_prefaulter *pf);
+
 /* Number of allocations made so far (for fault-injection sweeps). */
 unsigned long kl_alloc_count(void);
 

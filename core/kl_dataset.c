@@ -75,6 +75,7 @@ typedef struct kl_loader {
     kl_load_col cols[KL_SCHEMA_MAX_COLS];
     size_t ncols;
     size_t reserved;             /* rows the columns have room for */
+    kl_prefaulter *prefaulter;   /* maps the columns' next rows; may be NULL */
     /* The batch being loaded. */
     const kl_csv_batch *batch;
     size_t nbad;                 /* rows of the batch marked in bad[] */
@@ -381,18 +382,26 @@ static inline void kl_load_mark_bad(kl_loader *ld, size_t r)
     ld->bad[r] = 1;
 }
 
+/* Room for the rows of the next batch.  Columns grow a step of rows at a
+ * time, with room for one step more, whose pages the prefaulter maps in
+ * the background meanwhile (see kl_prefault: one call instead of a fault
+ * per page).  Without a prefaulter, or for the first step, this thread
+ * maps them itself. */
 static int kl_load_reserve(kl_loader *ld, size_t rows, kl_error *err)
 {
+    const size_t step = KL_LOAD_RESERVE_STEP;
     while (ld->table->nrows + rows > ld->reserved) {
         for (size_t c = 0; c < ld->ncols; c++) {
             kl_col *col = ld->cols[c].col;
             size_t width = kl_col_cell_size(col);
-            if (kl_col_reserve(col, ld->reserved - col->n + KL_LOAD_RESERVE_STEP, err) != KL_OK)
+            if (kl_col_reserve(col, ld->reserved - col->n + 2 * step, err) != KL_OK)
                 return err->status;
-            /* Map the pages the next rows will fill in one go (see kl_prefault). */
-            kl_prefault((char *)col->data + ld->reserved * width, KL_LOAD_RESERVE_STEP * width);
+            if (!ld->prefaulter || ld->reserved == 0)
+                kl_prefault((char *)col->data + ld->reserved * width, step * width);
+            kl_prefaulter_post(ld->prefaulter, (char *)col->data + (ld->reserved + step) * width,
+                               step * width);
         }
-        ld->reserved += KL_LOAD_RESERVE_STEP;
+        ld->reserved += step;
     }
     return KL_OK;
 }
@@ -968,8 +977,12 @@ int kl_dataset_load(kl_table **out, const kl_schema *schema, const char *path, k
     if (rc == KL_OK) {
         if (!(ld.table->source = kl_strdup(kl_csv_name(ld.csv))))
             rc = kl_error_oom(err, "loading a dataset");
-        else
+        else {
+            if (!opts || !opts->csv.source.no_thread)
+                ld.prefaulter = kl_prefaulter_start();
             rc = kl_load_rows(&ld, err);
+            kl_prefaulter_stop(ld.prefaulter); /* before the columns are freed or shrunk */
+        }
     }
     if (rc == KL_OK)
         rc = kl_load_check_unique(&ld, err);
