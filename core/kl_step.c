@@ -25,6 +25,7 @@ int kl_workspace_init(kl_workspace *ws, kl_error *err)
         return kl_error_oom(err, "starting a run");
     pthread_rwlock_init(&ws->lock, NULL);
     pthread_mutex_init(&ws->group_lock, NULL);
+    pthread_cond_init(&ws->group_built, NULL);
     return KL_OK;
 }
 
@@ -239,6 +240,7 @@ void kl_workspace_free(kl_workspace *ws)
         return;
     kl_ws_groupings_free(ws);
     kl_free(ws->holds);
+    pthread_cond_destroy(&ws->group_built);
     pthread_mutex_destroy(&ws->group_lock);
     for (size_t i = 0; i < ws->n; i++)
         kl_table_free(ws->tables[i]);
@@ -252,7 +254,7 @@ void kl_workspace_free(kl_workspace *ws)
 
 typedef struct kl_ws_grouping {
     char *signature;  /* "table|key,key|require,require" */
-    kl_grouping *g;
+    kl_grouping *g;   /* NULL while a step is building it */
     kl_groups view;
 } kl_ws_grouping;
 
@@ -278,7 +280,9 @@ static void kl_ws_groupings_release(kl_workspace *ws, const kl_table *t, const c
     pthread_mutex_lock(&ws->group_lock);
     for (size_t i = 0; i < ws->ngroupings;) {
         kl_ws_grouping *cg = ws->groupings[i];
-        if (cg->g->table != t || (column && !kl_ws_signature_names(cg->signature, column))) {
+        /* (one being built is on another table, or on columns still read) */
+        if (!cg->g || cg->g->table != t ||
+            (column && !kl_ws_signature_names(cg->signature, column))) {
             i++;
             continue;
         }
@@ -467,6 +471,7 @@ static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys
     kl_workspace *ws = ctx->ws;
     kl_table *t;
     kl_ws_grouping *cg;
+    kl_grouping *g = NULL;
     char *sig;
     int rc = kl_ctx_table(ctx, table, NULL, &t);
 
@@ -486,14 +491,22 @@ static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys
     if (!(sig = kl_ctx_signature(table, keys, nkeys, require)))
         return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory while grouping '%s'", table);
     pthread_mutex_lock(&ws->group_lock);
-    for (size_t i = 0; i < ws->ngroupings; i++)
-        if (strcmp(ws->groupings[i]->signature, sig) == 0) {
-            /* read the array before unlocking: another step may grow it */
-            *out = &ws->groupings[i]->view;
-            pthread_mutex_unlock(&ws->group_lock);
-            kl_free(sig);
-            return KL_OK;
-        }
+    for (;;) {
+        cg = NULL;
+        for (size_t i = 0; i < ws->ngroupings && !cg; i++)
+            if (strcmp(ws->groupings[i]->signature, sig) == 0)
+                cg = ws->groupings[i];
+        if (!cg || cg->g)
+            break;
+        /* another step is building it: wait, then look again (gone if it failed) */
+        pthread_cond_wait(&ws->group_built, &ws->group_lock);
+    }
+    if (cg) {
+        pthread_mutex_unlock(&ws->group_lock);
+        kl_free(sig);
+        *out = &cg->view; /* each allocated alone: views stay put */
+        return KL_OK;
+    }
     if (ws->ngroupings == ws->cap_groupings) {
         size_t cap = ws->cap_groupings ? ws->cap_groupings * 2 : 8;
         kl_ws_grouping **grown = kl_reallocarray(ws->groupings, cap, sizeof *grown);
@@ -511,26 +524,40 @@ static int kl_host_group(kl_ctx *ctx, const char *table, const char *const *keys
         return kl_ctx_fail(ctx, KL_ERR_INTERNAL, "out of memory while grouping '%s'", table);
     }
     cg->signature = sig;
+    ws->groupings[ws->ngroupings++] = cg; /* being built (g NULL): others wait for it */
+    pthread_mutex_unlock(&ws->group_lock);
+
+    /* Built outside the lock, so that two steps build two groupings at once. */
     pthread_rwlock_rdlock(&ws->lock); /* sorting text keys reads the pool */
-    rc = kl_grouping_build(&cg->g, t, keys, nkeys, require, ctx->err);
+    rc = kl_grouping_build(&g, t, keys, nkeys, require, ctx->err);
     pthread_rwlock_unlock(&ws->lock);
+
+    pthread_mutex_lock(&ws->group_lock);
+    if (rc == KL_OK) {
+        cg->view.ngroups = g->ngroups;
+        cg->view.nkeys = g->nkeys;
+        cg->view.keys = g->key_values;
+        cg->view.offsets = g->offsets;
+        cg->view.rows = g->rows;
+        cg->view.row_group = g->row_group;
+        cg->view.nrows = t->nrows;
+        cg->view.host_private = g;
+        cg->g = g;
+    } else {
+        for (size_t i = 0; i < ws->ngroupings; i++)
+            if (ws->groupings[i] == cg) {
+                ws->groupings[i] = ws->groupings[--ws->ngroupings];
+                break;
+            }
+    }
+    pthread_cond_broadcast(&ws->group_built);
+    pthread_mutex_unlock(&ws->group_lock);
     if (rc != KL_OK) {
-        pthread_mutex_unlock(&ws->group_lock);
-        kl_free(sig);
+        kl_free(cg->signature);
         kl_free(cg);
         ctx->failed = 1;
         return kl_error_prefix(ctx->err, "grouping '%s'", table);
     }
-    cg->view.ngroups = cg->g->ngroups;
-    cg->view.nkeys = cg->g->nkeys;
-    cg->view.keys = cg->g->key_values;
-    cg->view.offsets = cg->g->offsets;
-    cg->view.rows = cg->g->rows;
-    cg->view.row_group = cg->g->row_group;
-    cg->view.nrows = t->nrows;
-    cg->view.host_private = cg->g;
-    ws->groupings[ws->ngroupings++] = cg; /* each allocated alone: views stay put */
-    pthread_mutex_unlock(&ws->group_lock);
     *out = &cg->view;
     return KL_OK;
 }

@@ -39,10 +39,13 @@ typedef struct kl_workspace {
     pthread_rwlock_t lock;
     /* Groupings are shared by every step of the run: four indicators that
      * group firms by (year, region, cluster) build that grouping once.
-     * group_lock serialises building them. */
+     * group_lock guards the list; a grouping is built outside it, listed
+     * meanwhile as being built, and a step wanting the same one waits on
+     * group_built -- two different groupings are built at once. */
     struct kl_ws_grouping **groupings;
     size_t ngroupings, cap_groupings;
     pthread_mutex_t group_lock;
+    pthread_cond_t group_built;
     /* How many steps still to finish read each dataset column (see
      * kl_workspace_hold_columns); guarded by group_lock. */
     struct kl_ws_hold *holds;

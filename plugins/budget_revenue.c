@@ -123,8 +123,12 @@ static int br_compute(kl_ctx *ctx, const kl_host *host)
     memset(&s, 0, sizeof s);
     s.ctx = ctx;
     s.host = host;
-    if ((rc = host->group(ctx, "firms", cluster_keys, 3, NULL, &gc)) != KL_OK ||
-        (rc = host->group(ctx, "firms", region_keys, 2, need_cluster, &gr)) != KL_OK)
+    /* Region grouping first: the host builds different groupings at once,
+     * and innovation_activity, which usually starts together with this
+     * step, asks for the cluster one first -- each builds one, neither
+     * waits for both. */
+    if ((rc = host->group(ctx, "firms", region_keys, 2, need_cluster, &gr)) != KL_OK ||
+        (rc = host->group(ctx, "firms", cluster_keys, 3, NULL, &gc)) != KL_OK)
         return rc;
 
     rc = host->rows(ctx, "regions", &nreg);

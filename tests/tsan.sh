@@ -5,7 +5,8 @@
 # once, sharing one string pool and one grouping cache, and every gzip
 # file is inflated on a thread of its own.  BUILD holds klaster built with
 # -fsanitize=thread; this runs the example pipeline and a `compute` of all
-# its steps several times (races depend on timing) and fails on any report.
+# its steps several times (races depend on timing), and the unit tests of
+# the threaded parts, and fails on any report.
 set -u
 BUILD=${1:-build-tsan}
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -27,6 +28,10 @@ check() { # check NAME: the last command's log in $TMP/log
         echo "ok $1"
     fi
 }
+# the unit tests of the scheduler, the shared workspace and the prefaulter
+"$BUILD/tests/unit-tests" sched_ workspace_ prefaulter_ >"$TMP/log" 2>&1
+rc=$?
+check "tsan-unit-threads"
 for i in $(seq 1 "$ROUNDS"); do
     "$BUILD/klaster" run --quiet --jobs 4 "$TMP/pipeline.lua" >"$TMP/log" 2>&1
     rc=$?
@@ -37,5 +42,5 @@ for i in $(seq 1 "$ROUNDS"); do
     rc=$?
     check "tsan-compute-$i"
 done
-echo "$((2 * ROUNDS - failed)) passed, $failed failed"
+echo "$((2 * ROUNDS + 1 - failed)) passed, $failed failed"
 [ "$failed" -eq 0 ]
