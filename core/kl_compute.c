@@ -165,8 +165,7 @@ static int kl_compute_task(void *userdata, size_t t)
     rc = kl_step_run(j->plan->steps[t - j->nloads], j->ws, &j->so, &out, &j->errs[t]);
     if (rc == KL_OK)
         rc = kl_workspace_add(j->ws, out, &j->errs[t]);
-    for (size_t k = 0; k < j->nloads; k++)
-        kl_workspace_drop_columns(j->ws, j->plan->steps[t - j->nloads]->desc, j->schemas[k]->name);
+    kl_workspace_drop_columns(j->ws, j->plan->steps[t - j->nloads]->desc);
     return rc;
 }
 
@@ -219,9 +218,8 @@ static int kl_compute_graph(kl_compute_job *j, kl_error *err)
                 return err->status;
     }
     for (size_t i = 0; i < j->plan->n; i++)
-        for (size_t t = 0; t < j->nloads; t++)
-            j->tasks[j->nloads + i].priority +=
-                kl_workspace_sole_bytes(j->ws, j->plan->steps[i]->desc, j->schemas[t]->name);
+        j->tasks[j->nloads + i].priority =
+            kl_workspace_sole_bytes(j->ws, j->plan->steps[i]->desc);
     ndeps = 0;
     for (size_t i = 0; i < j->plan->n; i++) {
         kl_sched_task *task = &j->tasks[j->nloads + i];

@@ -603,9 +603,7 @@ static int kl_run_task(void *userdata, size_t t)
     if (t < r->ninputs)
         return kl_run_load_one(r, r->load_order[t]);
     kl_run_one(r, t - r->ninputs);
-    for (size_t i = 0; i < r->ninputs; i++)
-        kl_workspace_drop_columns(&r->ws, r->steps[t - r->ninputs].def->desc,
-                                  r->inputs[i].schema->name);
+    kl_workspace_drop_columns(&r->ws, r->steps[t - r->ninputs].def->desc);
     return r->steps[t - r->ninputs].status;
 }
 
@@ -661,9 +659,9 @@ static int kl_run_reads(const kl_run_step *s, const char *name)
  * starts as soon as the datasets and steps it reads are there, while the
  * other datasets are still loading.  The largest file starts loading first
  * (it takes longest); among ready steps, the one after which the most
- * dataset memory is given back (kl_workspace_sole_bytes).  A dataset that cannot be loaded fails the run with
- * its error and starts nothing more; a failed step skips the steps that
- * read it.  Returns KL_OK, or the first failed load's status with err set.
+ * dataset memory is given back (kl_workspace_sole_bytes).  A dataset that
+ * cannot be loaded fails the run with its error and starts nothing more; a
+ * failed step skips the steps that read it.  Returns KL_OK, or the first failed load's status with err set.
  */
 static int kl_run_tasks(kl_run *r, kl_error *err)
 {
@@ -682,7 +680,9 @@ static int kl_run_tasks(kl_run *r, kl_error *err)
     for (size_t t = 0; t < r->ninputs; t++) {
         const char *name = r->inputs[r->load_order[t]].schema->name;
         r->tasks[t] = (kl_sched_task){
-            .fatal = 1, .priority = (1ULL << 62) + (unsigned long long)r->inputs[r->load_order[t]].size};
+            .fatal = 1,
+            .priority = (1ULL << 62) + (unsigned long long)r->inputs[r->load_order[t]].size,
+        };
         for (size_t i = 0; i < r->nsteps; i++)
             if (kl_workspace_hold_columns(&r->ws, r->steps[i].def->desc, name, err) != KL_OK)
                 return err->status;
@@ -695,10 +695,11 @@ static int kl_run_tasks(kl_run *r, kl_error *err)
                 s->task_deps[n++] = t;
         for (size_t d = 0; d < s->ndeps; d++)
             s->task_deps[n++] = r->ninputs + s->deps[d];
-        r->tasks[r->ninputs + i] = (kl_sched_task){.deps = s->task_deps, .ndeps = n};
-        for (size_t t = 0; t < r->ninputs; t++)
-            r->tasks[r->ninputs + i].priority +=
-                kl_workspace_sole_bytes(&r->ws, s->def->desc, r->inputs[t].schema->name);
+        r->tasks[r->ninputs + i] = (kl_sched_task){
+            .deps = s->task_deps,
+            .ndeps = n,
+            .priority = kl_workspace_sole_bytes(&r->ws, s->def->desc),
+        };
     }
     r->steps_settled = 0;
     kl_sched_run(r->tasks, ntasks, kl_sched_jobs(r->o->jobs, ntasks), &ops, r);

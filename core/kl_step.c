@@ -133,10 +133,12 @@ static kl_ws_hold *kl_ws_hold_find(const kl_workspace *ws, const char *table, co
     return NULL;
 }
 
-/* Walks the columns `step` declares of `table`, across its inputs. */
+/* Walks the columns `step` declares, across its inputs: those of `table`,
+ * or of every input when table is NULL.  cur is the current input's table. */
 typedef struct kl_decl_iter {
     const kl_input_def *in;
     const char *table;
+    const char *cur;
     const char *p;
 } kl_decl_iter;
 
@@ -144,16 +146,18 @@ static void kl_decl_begin(kl_decl_iter *it, const kl_plugin *step, const char *t
 {
     it->in = step->inputs;
     it->table = table;
+    it->cur = NULL;
     it->p = "";
 }
 
 static int kl_decl_next(kl_decl_iter *it, const char **name, size_t *len)
 {
     while (!kl_cols_next(&it->p, name, len)) {
-        while (it->in->table && strcmp(it->in->table, it->table) != 0)
+        while (it->in->table && it->table && strcmp(it->in->table, it->table) != 0)
             it->in++;
         if (!it->in->table)
             return 0;
+        it->cur = it->in->table;
         it->p = it->in->columns;
         it->in++;
     }
@@ -184,7 +188,7 @@ int kl_workspace_hold_columns(kl_workspace *ws, const kl_plugin *step, const cha
             ws->cap_holds = cap;
         }
         h = &ws->holds[ws->nholds++];
-        h->table = it.table;
+        h->table = it.cur;
         memcpy(h->column, name, len);
         h->column[len] = '\0';
         h->readers = 1;
@@ -192,22 +196,22 @@ int kl_workspace_hold_columns(kl_workspace *ws, const kl_plugin *step, const cha
     return KL_OK;
 }
 
-void kl_workspace_drop_columns(kl_workspace *ws, const kl_plugin *step, const char *table)
+void kl_workspace_drop_columns(kl_workspace *ws, const kl_plugin *step)
 {
     kl_decl_iter it;
     const char *name;
     size_t len;
-    kl_decl_begin(&it, step, table);
+    kl_decl_begin(&it, step, NULL);
     while (kl_decl_next(&it, &name, &len)) {
         kl_ws_hold *h;
         int last;
         kl_table *t;
         kl_col *c;
         pthread_mutex_lock(&ws->group_lock);
-        h = kl_ws_hold_find(ws, table, name, len);
+        h = kl_ws_hold_find(ws, it.cur, name, len); /* none: not a dataset */
         last = h && h->readers > 0 && --h->readers == 0;
         pthread_mutex_unlock(&ws->group_lock);
-        if (!last || !(t = kl_workspace_get(ws, table)) || !(c = kl_table_col(t, h->column)))
+        if (!last || !(t = kl_workspace_get(ws, it.cur)) || !(c = kl_table_col(t, h->column)))
             continue;
         /* no step reads it any more (a step reads only what it declared),
          * so neither it nor a grouping on it is in use */
@@ -216,18 +220,19 @@ void kl_workspace_drop_columns(kl_workspace *ws, const kl_plugin *step, const ch
     }
 }
 
-size_t kl_workspace_sole_bytes(const kl_workspace *ws, const kl_plugin *step, const char *table)
+size_t kl_workspace_sole_bytes(const kl_workspace *ws, const kl_plugin *step)
 {
-    const kl_schema *s = kl_schema_find(table);
     size_t bytes = 0, len;
     kl_decl_iter it;
     const char *name;
-    kl_decl_begin(&it, step, table);
+    kl_decl_begin(&it, step, NULL);
     while (kl_decl_next(&it, &name, &len)) {
-        const kl_ws_hold *h = kl_ws_hold_find(ws, table, name, len);
+        const kl_ws_hold *h = kl_ws_hold_find(ws, it.cur, name, len);
+        const kl_schema *s;
         const kl_schema_col *sc;
         if (!h || h->readers != 1)
             continue;
+        s = kl_schema_find(it.cur);
         sc = s ? kl_schema_find_col(s, h->column) : NULL;
         bytes += sc && sc->type == KL_TYPE_NUM ? 8 : 4;
     }

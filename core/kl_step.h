@@ -64,17 +64,17 @@ kl_table *kl_workspace_get(kl_workspace *ws, const char *name);
 void kl_workspace_release(kl_workspace *ws, const char *name);
 /* Column by column release, to lower peak memory further: before anything
  * runs, each step that will read dataset `table` is counted as a reader of
- * the columns it declares of it (hold); when the step has finished, or
- * will never run, drop frees each of those columns it was the last reader
- * of, with the groupings built on it.  Only for datasets: a step's output
- * is written after the run.  Returns KL_OK or an out-of-memory error. */
+ * the columns it declares of it (hold; only for datasets: a step's output
+ * is written after the run).  When the step has finished, or will never
+ * run, drop frees each held column it was the last reader of, with the
+ * groupings built on it.  Hold returns KL_OK or an out-of-memory error. */
 int kl_workspace_hold_columns(kl_workspace *ws, const kl_plugin *step, const char *table,
                               kl_error *err);
-void kl_workspace_drop_columns(kl_workspace *ws, const kl_plugin *step, const char *table);
-/* Bytes per row that only `step` reads among the held columns of `table`
- * (8 for a number, 4 otherwise): what finishing it gives back, so a
- * scheduler can run it before steps that give back less. */
-size_t kl_workspace_sole_bytes(const kl_workspace *ws, const kl_plugin *step, const char *table);
+void kl_workspace_drop_columns(kl_workspace *ws, const kl_plugin *step);
+/* Bytes per row that only `step` reads among the held columns (8 for a
+ * number, 4 otherwise): what finishing it gives back, so a scheduler can
+ * run it before steps that give back less. */
+size_t kl_workspace_sole_bytes(const kl_workspace *ws, const kl_plugin *step);
 void kl_workspace_free(kl_workspace *ws);
 
 /* A parameter given to a step (name and value borrowed). */

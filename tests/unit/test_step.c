@@ -107,27 +107,27 @@ KT_TEST(workspace_column_freed_after_its_last_reader)
     KT_EQ_INT(kl_workspace_hold_columns(&ws, &ts_b, "exports", &err), KL_OK); /* not read: no-op */
 
     /* what finishing each gives back: a region (4), b cluster + rd_spend (4 + 8) */
-    KT_EQ_INT(kl_workspace_sole_bytes(&ws, &ts_a, "firms"), 4);
-    KT_EQ_INT(kl_workspace_sole_bytes(&ws, &ts_b, "firms"), 12);
+    KT_EQ_INT(kl_workspace_sole_bytes(&ws, &ts_a), 4);
+    KT_EQ_INT(kl_workspace_sole_bytes(&ws, &ts_b), 12);
 
     ts_run(&ws, &ts_a);
     ts_run(&ws, &ts_b);
     KT_EQ_INT(ws.ngroupings, 2);
 
-    kl_workspace_drop_columns(&ws, &ts_a, "firms");
+    kl_workspace_drop_columns(&ws, &ts_a);
     KT_CHECK(!ts_loaded(&ws, "region"));  /* only a read it */
     KT_CHECK(ts_loaded(&ws, "year"));     /* b still will */
     KT_CHECK(ts_loaded(&ws, "employees"));
     KT_CHECK(ts_loaded(&ws, "cluster"));
     KT_EQ_INT(ws.ngroupings, 1); /* (year, region) went with region; (year, cluster) stays */
 
-    kl_workspace_drop_columns(&ws, &ts_b, "firms");
+    kl_workspace_drop_columns(&ws, &ts_b);
     KT_CHECK(!ts_loaded(&ws, "year"));
     KT_CHECK(!ts_loaded(&ws, "cluster"));
     KT_CHECK(!ts_loaded(&ws, "rd_spend"));
     KT_EQ_INT(ws.ngroupings, 0);
     /* a second drop (a step counted once) changes nothing and frees nothing twice */
-    kl_workspace_drop_columns(&ws, &ts_b, "firms");
+    kl_workspace_drop_columns(&ws, &ts_b);
     KT_EQ_INT(kl_workspace_get(&ws, "firms")->nrows, 13);
     kl_workspace_release(&ws, "firms");
     kl_workspace_free(&ws);
