@@ -38,6 +38,7 @@ typedef struct kl_grouping {
     size_t index_mask;
     size_t nrows;                /* table->nrows when built: row_group's length */
     int rows_in_order;           /* rows[] is increasing: each group a run of the table */
+    uint64_t *left_out;          /* bit r: row r is in no group (NULL: none is) */
 } kl_grouping;
 
 /*
