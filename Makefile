@@ -55,7 +55,7 @@ CORE_SRCS = \
 	core/kl_source.c core/kl_csv.c core/kl_number.c \
 	core/kl_strpool.c core/kl_table.c core/kl_group.c \
 	core/kl_schema.c core/kl_dataset.c core/kl_check.c \
-	core/kl_writer.c core/kl_sha256.c core/kl_log.c \
+	core/kl_writer.c core/kl_crc32.c core/kl_sha256.c core/kl_log.c \
 	core/kl_plugin.c core/kl_step.c core/kl_sched.c core/kl_compute.c \
 	core/kl_lua.c core/kl_lua_api.c core/kl_lua_config.c core/kl_lua_desc.c \
 	core/kl_lua_group.c core/kl_lua_path.c \
@@ -69,7 +69,8 @@ UNIT_SRCS = \
 	tests/unit/test_number.c tests/unit/test_strpool.c tests/unit/test_table.c \
 	tests/unit/test_group.c tests/unit/test_dataset.c tests/unit/test_writer.c \
 	tests/unit/test_sha256.c tests/unit/test_lua.c tests/unit/test_report.c \
-	tests/unit/test_sched.c tests/unit/test_step.c tests/unit/test_alloc.c
+	tests/unit/test_sched.c tests/unit/test_step.c tests/unit/test_alloc.c \
+	tests/unit/test_crc32.c
 UNIT_OBJS = $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 PLUGIN_SRCS = plugins/jobs_created.c plugins/budget_revenue.c plugins/innovation_activity.c \
 	plugins/export_diversification.c
