@@ -50,6 +50,8 @@ typedef struct kl_load_report {
     char delimiter;
     int gzip;
     uint64_t bytes;            /* decompressed bytes read */
+    uint64_t text_followed;    /* text cells whose code was found by following
+                                * an earlier stretch of the file, unhashed */
     /* For each schema column (in schema order): the file's name for it, or
      * NULL when the file lacks it.  Owned by the report. */
     char *found_as[KL_SCHEMA_MAX_COLS];

@@ -473,6 +473,14 @@ const char *kl_strpool_get(const kl_strpool *pool, uint32_t code)
     return code < pool->count ? pool->strs[code] : NULL;
 }
 
+int kl_strpool_is(const kl_strpool *pool, uint32_t code, const char *s, size_t len)
+{
+    if (code >= pool->count || len == 0)
+        return 0;
+    const char *p = pool->strs[code];
+    return sp_entry_len(p) == len && memcmp(p, s, len) == 0;
+}
+
 size_t kl_strpool_len(const kl_strpool *pool, uint32_t code)
 {
     return code < pool->count ? sp_entry_len(pool->strs[code]) : 0;

@@ -46,6 +46,10 @@ void kl_strpool_prefetch(const kl_strpool *pool, uint32_t hash, int depth);
 uint32_t kl_strpool_intern_hashed(kl_strpool *pool, const char *s, size_t len, uint32_t hash,
                                   kl_error *err);
 
+/* Whether code (any value) is the code of s[0..len): a guess checked with
+ * one compare and no hashing. */
+int kl_strpool_is(const kl_strpool *pool, uint32_t code, const char *s, size_t len);
+
 /* The code of s if interned, else UINT32_MAX.  Does not add. */
 uint32_t kl_strpool_find(const kl_strpool *pool, const char *s, size_t len);
 

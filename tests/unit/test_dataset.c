@@ -346,3 +346,101 @@ KT_TEST(dataset_find_files)
     KT_CONTAINS(err.msg, "more than one file for dataset 'firms'");
     KT_EQ_INT(kl_dataset_find("/nonexistent", "firms", &path, &err), KL_ERR_NOINPUT);
 }
+
+/*
+ * Firm ids repeat in the same order year after year, so the loader follows
+ * the earlier year instead of hashing each id (kl_load_text_follow).  Every
+ * kind of break in the order must still give each row the code of its own
+ * text: exits (one, two and 40 in a row), entrants (one, and a new
+ * cluster's 700), bad rows (invalid UTF-8, an empty id, a ragged row, a bad
+ * number) dropped in the middle of batches, a year in reverse order
+ * (following fails, back to hashing), and a duplicate.
+ */
+KT_TEST(dataset_text_follows_earlier_years_exactly)
+{
+    enum { NF = 12000, MAXROWS = 80000 };
+    static char ids[MAXROWS + 2][24]; /* expected id by line; "" = not kept */
+    kl_load_opts o;
+    kl_load_report rep;
+    kl_strpool *pool = kl_strpool_new();
+    kl_table *t;
+    kl_error err;
+    size_t cap = (size_t)MAXROWS * 64, len = 0;
+    char *csv = malloc(cap);
+    unsigned order[NF], seed = 7;
+    uint64_t line = 1, nbad = 0;
+    KT_CHECK(csv != NULL);
+    for (unsigned i = 0; i < NF; i++)
+        order[i] = i;
+    for (unsigned i = NF - 1; i > 0; i--) { /* a fixed shuffle */
+        seed = seed * 1103515245u + 12345u;
+        unsigned j = (seed >> 8) % (i + 1), x = order[i];
+        order[i] = order[j];
+        order[j] = x;
+    }
+    len += (size_t)snprintf(csv + len, cap - len, "year,region,cluster,firm,employees\n");
+#define ROW(year, id, emp)                                                                         \
+    do {                                                                                           \
+        line++;                                                                                    \
+        len += (size_t)snprintf(csv + len, cap - len, "%d,R,C,%s,%s\n", year, id, emp);            \
+        snprintf(ids[line], sizeof ids[line], "%s", id);                                          \
+    } while (0)
+    char id[24];
+    for (int year = 2019; year <= 2023; year++) {
+        for (unsigned k = 0; k < NF; k++) {
+            unsigned i = year == 2022 ? order[NF - 1 - k] : order[k];
+            int exit_ = year >= 2020 && (i % 23 == 5 || (i % 97 == 3 && year != 2022) || (k >= 5000 && k < 5040 && year == 2021));
+            if (exit_)
+                continue;
+            snprintf(id, sizeof id, "F%07u", i * 7919u % 10000000u);
+            ROW(year, id, "1");
+            if (year >= 2020 && i % 31 == 0) { /* an entrant after it */
+                snprintf(id, sizeof id, "N%d-%u", year, i);
+                ROW(year, id, "2");
+            }
+            if (year == 2020 && k == 9000) /* a new cluster's firms */
+                for (unsigned n = 0; n < 700; n++) {
+                    snprintf(id, sizeof id, "C%u", n);
+                    ROW(year, id, "3");
+                }
+            if (year == 2021 && k % 400 == 7) { /* bad rows, not kept */
+                static const char *const bad[] = {"2021,R,C,\xff\xfe,1\n", "2021,R,C,,1\n",
+                                                  "2021,R,C\n", "2021,R,C,Fbad,x\n"};
+                for (int twice = 0; twice <= ((k / 400) % 4 == 0); twice++) { /* the same bad text again */
+                    line++;
+                    nbad++;
+                    len += (size_t)snprintf(csv + len, cap - len, "%s", bad[(k / 400) % 4]);
+                }
+            }
+        }
+    }
+    /* a duplicate (year, firm) of the first row: dropped */
+    snprintf(id, sizeof id, "F%07u", order[0] * 7919u % 10000000u);
+    line++;
+    len += (size_t)snprintf(csv + len, cap - len, "2019,R,C,%s,9\n", id);
+#undef ROW
+    KT_CHECK(line < MAXROWS && len < cap);
+    memset(&o, 0, sizeof o);
+    memset(&rep, 0, sizeof rep);
+    o.skip_bad_rows = 1;
+    KT_EQ_INT(load("firms", csv, &o, &rep, pool, &t, &err), KL_OK);
+    KT_EQ_INT(rep.bad_rows, nbad);
+    KT_CHECK(nbad >= 4);
+    KT_EQ_INT(rep.duplicate_rows, 1);
+    /* most of 2021 and part of 2020 went by following */
+    if (rep.text_followed <= (uint64_t)NF / 2)
+        kt_fail(__FILE__, __LINE__, "followed %llu", (unsigned long long)rep.text_followed);
+    const kl_col *firm = kl_table_col(t, "firm");
+    for (size_t r = 0; r < t->nrows; r++) {
+        uint64_t at = kl_table_row_line(t, r);
+        const char *got = kl_strpool_get(pool, kl_col_code(firm, r));
+        if (at > line || !got || strcmp(got, ids[at]) != 0)
+            kt_fail(__FILE__, __LINE__, "row %zu (line %llu): firm %s, expected %s", r,
+                    (unsigned long long)at, got ? got : "(none)", at <= line ? ids[at] : "?");
+    }
+    KT_EQ_INT(t->nrows, line - 1 - rep.bad_rows - rep.duplicate_rows);
+    kl_table_free(t);
+    kl_load_report_clear(&rep);
+    kl_strpool_free(pool);
+    free(csv);
+}
