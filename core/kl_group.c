@@ -566,20 +566,27 @@ static inline uint64_t gr_live_word(const gr_src *s, size_t base)
  *   - integer cells up to 4 bytes wide are summed exactly in an int64
  *     (under 2^31 in magnitude times under 2^32 rows cannot overflow), and
  *     rounded once at the end;
- *   - numbers and 8-byte integers are summed with Neumaier's compensation
- *     in GR_LANES lanes, row r going to lane r % GR_LANES, and the lanes
- *     combined in a fixed order at the end.  One chain waits for each
- *     addition before the next; four let four be in flight (a sorted run
- *     sums ~3x faster).  Lanes follow the row number, not the position in
- *     the group, so both ways of visiting rows below give the same bits.
+ *   - numbers and 8-byte integers are summed with Neumaier's compensation,
+ *     in GR_LANES lanes when groups are large (row r going to lane
+ *     r % GR_LANES, the lanes combined in a fixed order at the end).  One
+ *     chain waits for each addition before the next; four let four be in
+ *     flight (a long run sums ~3x faster).  Small groups have one lane:
+ *     lanes would only cost memory (8 doubles a group).  Lanes follow the
+ *     row number, not the position in the group, so both ways of visiting
+ *     rows below give the same bits.
  */
 #define GR_LANES 4
 
-typedef struct gr_acc {
-    double s[GR_LANES], c[GR_LANES];
-    int64_t exact;
-    uint32_t n; /* rows counted */
-} gr_acc;
+/* The running sums of one aggregate call, one entry (or `lanes`) a group. */
+typedef struct gr_accs {
+    size_t lanes;   /* 1 or GR_LANES */
+    double *s, *c;  /* [ngroups * lanes] Neumaier sums and compensations */
+    int64_t *exact; /* [ngroups] exact sums */
+    uint32_t *n;    /* [ngroups] rows counted */
+} gr_accs;
+
+/* How a call sums: only counts (PRESENT), exactly, or compensated. */
+enum { GR_COUNT, GR_EXACT, GR_NEUMAIER };
 
 static inline void gr_neumaier(double *s, double *c, double v)
 {
@@ -588,38 +595,32 @@ static inline void gr_neumaier(double *s, double *c, double v)
     *s = t;
 }
 
-static double gr_acc_sum(const gr_acc *a, int exact)
+static double gr_accs_sum(const gr_accs *a, int how, size_t grp)
 {
     double s = 0.0, c = 0.0;
-    if (exact)
-        return (double)a->exact;
-    for (int l = 0; l < GR_LANES; l++)
-        gr_neumaier(&s, &c, a->s[l]);
-    for (int l = 0; l < GR_LANES; l++)
-        c += a->c[l];
+    if (how == GR_EXACT)
+        return (double)a->exact[grp];
+    for (size_t l = 0; l < a->lanes; l++)
+        gr_neumaier(&s, &c, a->s[grp * a->lanes + l]);
+    for (size_t l = 0; l < a->lanes; l++)
+        c += a->c[grp * a->lanes + l];
     return s + c;
 }
 
-/* Whether cells of col are summed exactly (see above). */
-static int gr_sum_exact(const kl_col *col)
-{
-    return col->type == KL_TYPE_INT && col->int_width <= 4;
-}
-
 /*
- * Sums of rows r0 .. r1-1 (a run of the table) into *a, 64 rows at a time:
- * a word of the missing bitmaps tells which rows count, and a word where
- * all do runs without a test per row.
+ * The sum of rows r0 .. r1-1 (a run of the table) into one group's lanes
+ * s[LANES], c[LANES] or exact sum *ex, and count *n, 64 rows at a time: a
+ * word of the bitmaps tells which rows count, and a word where all do runs
+ * without a test per row.
  */
-#define GR_SUM_RANGE(NAME, CTYPE, EXACT)                                       \
-    static void NAME(const gr_src *src, size_t r0, size_t r1, gr_acc *a)      \
+#define GR_SUM_RANGE(NAME, CTYPE, EXACT, LANES)                                \
+    static void NAME(const gr_src *src, size_t r0, size_t r1, double *sg, double *cg, \
+                     int64_t *ex, uint32_t *np)                                \
     {                                                                          \
         const CTYPE *vals = src->data;                                         \
-        double s[GR_LANES], c[GR_LANES];                                       \
-        int64_t exact = a->exact;                                              \
-        uint32_t n = a->n;                                                     \
-        memcpy(s, a->s, sizeof s);                                             \
-        memcpy(c, a->c, sizeof c);                                             \
+        double s[LANES] = {0}, c[LANES] = {0};                                 \
+        int64_t exact = 0;                                                     \
+        uint32_t n = 0;                                                        \
         for (size_t at = r0; at < r1;) {                                       \
             size_t base = at & ~(size_t)63;                                    \
             uint64_t live = gr_live_word(src, base) & (~UINT64_C(0) << (at - base)) & \
@@ -630,8 +631,8 @@ static int gr_sum_exact(const kl_col *col)
                     for (size_t i = 0; i < 64; i++)                            \
                         exact += (int64_t)v[i];                                \
                 } else {                                                       \
-                    for (size_t i = 0; i < 64; i += GR_LANES)                  \
-                        for (size_t l = 0; l < GR_LANES; l++)                  \
+                    for (size_t i = 0; i < 64; i += LANES)                     \
+                        for (size_t l = 0; l < LANES; l++)                     \
                             gr_neumaier(&s[l], &c[l], (double)v[i + l]);       \
                 }                                                              \
                 n += 64;                                                       \
@@ -642,89 +643,110 @@ static int gr_sum_exact(const kl_col *col)
                     if (EXACT)                                                 \
                         exact += (int64_t)vals[r];                             \
                     else                                                       \
-                        gr_neumaier(&s[r % GR_LANES], &c[r % GR_LANES], (double)vals[r]); \
+                        gr_neumaier(&s[r % LANES], &c[r % LANES], (double)vals[r]); \
                 }                                                              \
             }                                                                  \
             at = base + 64;                                                    \
         }                                                                      \
-        memcpy(a->s, s, sizeof s);                                             \
-        memcpy(a->c, c, sizeof c);                                             \
-        a->exact = exact;                                                      \
-        a->n = n;                                                              \
+        if (EXACT) {                                                           \
+            *ex += exact;                                                      \
+        } else {                                                               \
+            for (size_t l = 0; l < LANES; l++) /* into lanes already begun */  \
+                gr_neumaier(&sg[l], &cg[l], s[l]), cg[l] += c[l];              \
+        }                                                                      \
+        *np += n;                                                              \
     }
 
+typedef void gr_range_fn(const gr_src *src, size_t r0, size_t r1, double *sg, double *cg,
+                         int64_t *ex, uint32_t *np);
+
 /* Only counts the rows of r0 .. r1-1 that count (KL_AGG_PRESENT). */
-static void gr_count_range(const gr_src *src, size_t r0, size_t r1, gr_acc *a)
+static void gr_count_range(const gr_src *src, size_t r0, size_t r1, double *sg, double *cg,
+                           int64_t *ex, uint32_t *np)
 {
+    (void)sg, (void)cg, (void)ex;
     for (size_t at = r0; at < r1;) {
         size_t base = at & ~(size_t)63;
         uint64_t live = gr_live_word(src, base) & (~UINT64_C(0) << (at - base)) &
                         gr_word_rows(r1, base);
-        a->n += (uint32_t)__builtin_popcountll(live);
+        *np += (uint32_t)__builtin_popcountll(live);
         at = base + 64;
     }
 }
 
-GR_SUM_RANGE(gr_sum_range_num, double, 0)
-GR_SUM_RANGE(gr_sum_range_i8, int8_t, 1)
-GR_SUM_RANGE(gr_sum_range_i16, int16_t, 1)
-GR_SUM_RANGE(gr_sum_range_i32, int32_t, 1)
-GR_SUM_RANGE(gr_sum_range_i64, int64_t, 0)
+GR_SUM_RANGE(gr_sum_range_num4, double, 0, GR_LANES)
+GR_SUM_RANGE(gr_sum_range_num1, double, 0, 1)
+GR_SUM_RANGE(gr_sum_range_i64_4, int64_t, 0, GR_LANES)
+GR_SUM_RANGE(gr_sum_range_i64_1, int64_t, 0, 1)
+GR_SUM_RANGE(gr_sum_range_i8, int8_t, 1, 1)
+GR_SUM_RANGE(gr_sum_range_i16, int16_t, 1, 1)
+GR_SUM_RANGE(gr_sum_range_i32, int32_t, 1, 1)
 
-/* The value of row r as a double, and as an exact integer (INT only). */
+static gr_range_fn *gr_range_for(const kl_col *col, int how, size_t lanes)
+{
+    if (how == GR_COUNT)
+        return gr_count_range;
+    if (col->type == KL_TYPE_NUM)
+        return lanes == 1 ? gr_sum_range_num1 : gr_sum_range_num4;
+    switch (col->int_width) {
+    case 1:
+        return gr_sum_range_i8;
+    case 2:
+        return gr_sum_range_i16;
+    case 4:
+        return gr_sum_range_i32;
+    default:
+        return lanes == 1 ? gr_sum_range_i64_1 : gr_sum_range_i64_4;
+    }
+}
+
+/* The value of row r as a double. */
 static inline double gr_value(const kl_col *col, size_t r)
 {
     return col->type == KL_TYPE_NUM ? ((const double *)col->data)[r] : (double)kl_col_int(col, r);
 }
 
-/* exact: see gr_sum_exact; -1: only count the row. */
-static inline void gr_acc_add(gr_acc *a, const kl_col *col, size_t r, int exact)
+static inline void gr_accs_add(gr_accs *a, int how, size_t grp, const kl_col *col, size_t r)
 {
-    if (exact < 0)
-        ;
-    else if (exact)
-        a->exact += kl_col_int(col, r);
-    else
-        gr_neumaier(&a->s[r % GR_LANES], &a->c[r % GR_LANES], gr_value(col, r));
-    a->n++;
+    if (how == GR_EXACT) {
+        a->exact[grp] += kl_col_int(col, r);
+    } else if (how == GR_NEUMAIER) {
+        size_t l = grp * a->lanes + r % a->lanes;
+        gr_neumaier(&a->s[l], &a->c[l], gr_value(col, r));
+    }
+    a->n[grp]++;
 }
 
 /*
- * Sum and count of counted rows per group into acc[ngroups] (exact < 0:
- * the count only).  When groups follow each other in table order (the
- * table sorted by the keys, as panels usually are), the rows from a group's
- * first to its last are its own or in no group, so each group goes over
- * that span 64 rows at a time, the left-out ones masked off like missing
- * cells.  Otherwise row by row, in table order.
+ * Sum and count of counted rows per group into a.  When groups follow each
+ * other in table order (the table sorted by the keys, as panels usually
+ * are), the rows from a group's first to its last are its own or in no
+ * group, so each group goes over that span 64 rows at a time, the left-out
+ * ones masked off like missing cells.  Otherwise row by row, in table
+ * order, 64 rows at a time too when the bitmaps say which rows count.
  */
-static void gr_sum(const kl_grouping *g, const kl_col *col, const gr_src *src, int exact,
-                   gr_acc *acc)
+static void gr_sum(const kl_grouping *g, const kl_col *col, const gr_src *src, int how,
+                   gr_accs *a)
 {
-    void (*range)(const gr_src *, size_t, size_t, gr_acc *) =
-        exact < 0                ? gr_count_range
-        : col->type == KL_TYPE_NUM ? gr_sum_range_num
-        : col->int_width == 1    ? gr_sum_range_i8
-        : col->int_width == 2    ? gr_sum_range_i16
-        : col->int_width == 4    ? gr_sum_range_i32
-                                 : gr_sum_range_i64;
-    int by_words = g->rows_in_order && !src->also_codes;
+    gr_range_fn *range = gr_range_for(col, how, a->lanes);
+    size_t L = a->lanes;
 
     if (!g->rows_in_order && src->also_codes) {
         for (size_t r = 0; r < g->nrows; r++) {
             uint32_t grp = g->row_group[r];
             if (grp != KL_GROUP_NONE && gr_counts(src, r))
-                gr_acc_add(&acc[grp], col, r, exact);
+                gr_accs_add(a, how, grp, col, r);
         }
         return;
     }
     if (!g->rows_in_order) {
-        /* 64 rows at a time too, only the counted ones visited: rows in no
-         * group (firms in no cluster) and missing cells cost no branch */
+        /* only the counted rows are visited: rows in no group (firms in no
+         * cluster) and missing cells cost no branch */
         for (size_t base = 0; base < g->nrows; base += 64) {
             uint64_t live = gr_live_word(src, base) & gr_word_rows(g->nrows, base);
             for (; live; live &= live - 1) {
                 size_t r = base + (size_t)__builtin_ctzll(live);
-                gr_acc_add(&acc[g->row_group[r]], col, r, exact);
+                gr_accs_add(a, how, g->row_group[r], col, r);
             }
         }
         return;
@@ -733,13 +755,14 @@ static void gr_sum(const kl_grouping *g, const kl_col *col, const gr_src *src, i
         uint32_t lo = g->offsets[grp], hi = g->offsets[grp + 1];
         if (lo == hi)
             continue;
-        if (by_words) {
-            range(src, g->rows[lo], (size_t)g->rows[hi - 1] + 1, &acc[grp]);
+        if (!src->also_codes) {
+            range(src, g->rows[lo], (size_t)g->rows[hi - 1] + 1, a->s ? a->s + grp * L : NULL,
+                  a->c ? a->c + grp * L : NULL, a->exact ? a->exact + grp : NULL, a->n + grp);
             continue;
         }
         for (uint32_t k = lo; k < hi; k++)
             if (gr_counts(src, g->rows[k]))
-                gr_acc_add(&acc[grp], col, g->rows[k], exact);
+                gr_accs_add(a, how, grp, col, g->rows[k]);
     }
 }
 
@@ -798,19 +821,31 @@ int kl_grouping_aggregate(const kl_grouping *g, kl_agg agg, const kl_col *col,
         return KL_OK;
     }
 
-    int exact = agg == KL_AGG_PRESENT ? -1 : gr_sum_exact(col);
-    gr_acc *acc = kl_calloc(n ? n : 1, sizeof *acc);
-    if (!acc)
-        return kl_error_oom(err, "aggregating a column");
-    gr_sum(g, col, &src, exact, acc);
-    for (size_t i = 0; i < n; i++) {
-        if (agg == KL_AGG_PRESENT)
-            out[i] = (double)acc[i].n;
-        else if (agg == KL_AGG_SUM)
-            out[i] = gr_acc_sum(&acc[i], exact);
-        else
-            out[i] = acc[i].n ? gr_acc_sum(&acc[i], exact) / acc[i].n : NAN;
+    int how = agg == KL_AGG_PRESENT                           ? GR_COUNT
+              : col->type == KL_TYPE_INT && col->int_width <= 4 ? GR_EXACT
+                                                                : GR_NEUMAIER;
+    gr_accs a = {g->nrows >= (size_t)64 * n ? GR_LANES : 1, NULL, NULL, NULL, NULL};
+    size_t m = n ? n : 1;
+    int ok = (a.n = kl_calloc(m, sizeof *a.n)) != NULL;
+    if (ok && how == GR_EXACT)
+        ok = (a.exact = kl_calloc(m, sizeof *a.exact)) != NULL;
+    if (ok && how == GR_NEUMAIER)
+        ok = (a.s = kl_calloc(m * a.lanes, sizeof *a.s)) != NULL &&
+             (a.c = kl_calloc(m * a.lanes, sizeof *a.c)) != NULL;
+    if (ok) {
+        gr_sum(g, col, &src, how, &a);
+        for (size_t i = 0; i < n; i++) {
+            if (agg == KL_AGG_PRESENT)
+                out[i] = (double)a.n[i];
+            else if (agg == KL_AGG_SUM)
+                out[i] = gr_accs_sum(&a, how, i);
+            else
+                out[i] = a.n[i] ? gr_accs_sum(&a, how, i) / a.n[i] : NAN;
+        }
     }
-    kl_free(acc);
-    return KL_OK;
+    kl_free(a.n);
+    kl_free(a.exact);
+    kl_free(a.s);
+    kl_free(a.c);
+    return ok ? KL_OK : kl_error_oom(err, "aggregating a column");
 }
