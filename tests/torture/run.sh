@@ -25,7 +25,7 @@
 # clean run printed, and OUT/latest exists only after a success and points
 # at a complete, successful run.  TORTURE_JOBS runs in parallel (default:
 # the number of CPUs); TORTURE_MAX=M stops at N = M; TORTURE_COMMANDS picks
-# commands (default: check compute run); TORTURE_FAULTS picks sweeps
+# commands (default: check compute run panel); TORTURE_FAULTS picks sweeps
 # (default: alloc write write-once); TORTURE_KEEP=DIR keeps the work folder
 # (the failed runs' folders) when something failed.  Prints "ok NAME" /
 # "FAIL NAME" like the other tests.
@@ -50,6 +50,8 @@ one() {
     rm -rf "$dir" && mkdir -p "$dir/data"
     cp tests/fixtures/check/clean/*.csv "$dir/data/"
     case $cmd in
+    panel) cp "$WORK/panel.csv" "$dir/data/firms.csv"
+           set -- compute jobs_created --data "$dir/data" --out "$dir/out" --plugin-path "$ROOT/$BUILD/plugins" ;;
     check) set -- check --data examples/uzbekistan ;;
     compute) set -- compute jobs_created budget_revenue innovation_activity export_diversification \
                  --data "$dir/data" --out "$dir/out" --plugin-path "$ROOT/$BUILD/plugins" ;;
@@ -157,7 +159,19 @@ export WORK
 trap 'rm -rf "$WORK"' EXIT
 failed=0
 start=$(date +%s)
-for cmd in ${TORTURE_COMMANDS:-check compute run}; do
+# panel: six years of 2,000 firm ids listed in the same order every year,
+# with exits and entrants, so that loading follows the earlier years
+# (kl_load_text_follow) and its allocations are swept too.
+awk 'BEGIN {
+    print "year,region,cluster,firm,employees"
+    for (y = 2016; y <= 2021; y++)
+        for (i = 0; i < 2000; i++) {
+            if (y > 2016 && i % 19 == 3) continue
+            printf "%d,UZ-AN,C%d,F%05d,%d\n", y, i % 3, (i * 7919) % 100000, 1 + (i * y) % 50
+            if (y > 2016 && i % 23 == 0) printf "%d,UZ-AN,C0,N%d-%d,3\n", y, y, i
+        }
+}' >"$WORK/panel.csv"
+for cmd in ${TORTURE_COMMANDS:-check compute run panel}; do
     one alloc "$cmd" 0 "$WORK/$cmd-0" >"$WORK/clean.log"
     if [ -s "$WORK/clean.log" ] || ! [ -e "$WORK/$cmd-0" ]; then
         echo "FAIL torture-$cmd-clean-run"; cat "$WORK/clean.log"; failed=1; continue
