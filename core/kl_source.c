@@ -88,6 +88,7 @@ struct kl_source {
     pthread_cond_t has_data, has_room;
     kl_source_block blocks[KL_SOURCE_NBLOCKS];
     unsigned rd, wr, filled;
+    unsigned lent;   /* blocks lent by kl_source_borrow still held (0-2), from rd on */
     size_t headroom; /* bytes before each block's data (kl_source_borrow) */
     int stop;
 
@@ -95,7 +96,7 @@ struct kl_source {
     const char *cur; /* unread part of the current chunk */
     size_t avail;
     int next_status; /* what follows the current chunk */
-    unsigned held;   /* blocks the reader holds, from blocks[rd] on (1, or 2 when lending) */
+    int holding;     /* the reader holds blocks[rd] */
     int final;       /* 0 while live; END or FAIL once reached */
     kl_error ferr;   /* repeated by every read after a FAIL */
     uint64_t bytes_out;
@@ -393,27 +394,47 @@ static void *kl_source_thread_main(void *arg)
     return NULL;
 }
 
-/*
- * Gives back the oldest block the reader holds once it holds `hold`, waits
- * for the next filled one and makes it the current chunk.  kl_source_read
- * holds one block at a time; kl_source_borrow two, so that the bytes it
- * lent the call before stay valid.
- */
-static void kl_source_next_block(kl_source *src, unsigned hold)
+/* Gives back the block the reader finished and waits for the next one. */
+static void kl_source_next_block(kl_source *src)
 {
     kl_source_block *b;
 
     pthread_mutex_lock(&src->mu);
-    if (src->held == hold) {
-        src->held--;
+    if (src->holding) {
+        src->holding = 0;
         src->rd = (src->rd + 1) % KL_SOURCE_NBLOCKS;
         src->filled--;
         pthread_cond_signal(&src->has_room);
     }
-    while (src->filled <= src->held)
+    while (src->filled == 0)
         pthread_cond_wait(&src->has_data, &src->mu);
-    b = &src->blocks[(src->rd + src->held) % KL_SOURCE_NBLOCKS];
-    src->held++;
+    b = &src->blocks[src->rd];
+    src->holding = 1;
+    src->cur = b->data;
+    src->avail = b->len;
+    src->next_status = b->status;
+    if (b->status == KL_SOURCE_FAIL)
+        src->ferr = src->perr; /* written before the block was posted */
+    pthread_mutex_unlock(&src->mu);
+}
+
+/* kl_source_borrow's kl_source_next_block: gives back the block lent two
+ * calls ago (the one lent last call stays valid) and lends the next. */
+static void kl_source_lend_next(kl_source *src)
+{
+    kl_source_block *b;
+
+    pthread_mutex_lock(&src->mu);
+    if (src->lent == 2) {
+        src->lent--;
+        src->rd = (src->rd + 1) % KL_SOURCE_NBLOCKS;
+        src->filled--;
+        pthread_cond_signal(&src->has_room);
+    }
+    while (src->filled <= src->lent)
+        pthread_cond_wait(&src->has_data, &src->mu);
+    b = &src->blocks[(src->rd + src->lent) % KL_SOURCE_NBLOCKS];
+    src->lent++;
     src->cur = b->data;
     src->avail = b->len;
     src->next_status = b->status;
@@ -626,7 +647,7 @@ ssize_t kl_source_read(kl_source *src, char *buf, size_t cap, kl_error *err)
             continue;
         }
         if (src->threaded) {
-            kl_source_next_block(src, 1);
+            kl_source_next_block(src);
         } else {
             /* same thread: produce straight into the caller's buffer */
             size_t got;
@@ -650,7 +671,7 @@ ssize_t kl_source_borrow(kl_source *src, char **data, kl_error *err)
             src->final = src->next_status;
             continue;
         }
-        kl_source_next_block(src, 2);
+        kl_source_lend_next(src);
         if (src->avail) {
             size_t n = src->avail;
             *data = (char *)src->cur;
