@@ -44,10 +44,8 @@ enum { KL_CSV_ERROR = -1, KL_CSV_PARTIAL = 0, KL_CSV_RECORD = 1 };
 
 struct kl_csv {
     kl_source *src;
-    char *buf;       /* own, or the source's block (lend) */
-    char *own;       /* the buffer this reader allocated */
-    size_t cap;      /* own's usable bytes; then the sentinel, then KL_CSV_PAD bytes */
-    int lend;        /* the source lends its blocks: parse them in place */
+    char *buf;
+    size_t cap;      /* usable bytes; then the sentinel, then KL_CSV_PAD bytes */
     size_t pos, end; /* the next record starts at buf + pos; data ends at buf + end */
     int eof;
     int pending_lf; /* the last line ended with CR: a LF right after is part of it */
@@ -154,64 +152,6 @@ static int kl_csv_source_error(kl_csv *csv)
 
 /* ---- the buffer ---------------------------------------------------------------- */
 
-/* Grows own to hold at least need bytes (and its sentinel and padding). */
-static int kl_csv_grow_own(kl_csv *csv, size_t need)
-{
-    size_t ncap = csv->cap * 2 > need ? csv->cap * 2 : need;
-    int in_own = csv->buf == csv->own;
-    char *nbuf = ncap > csv->cap && ncap < SIZE_MAX - KL_CSV_PAD - 1
-                     ? kl_realloc(csv->own, ncap + 1 + KL_CSV_PAD)
-                     : NULL;
-    if (!nbuf) {
-        kl_error_oom(&csv->ferr, "growing the CSV buffer for a long record");
-        return -1;
-    }
-    /* the new tail is read by the vector loads before it is filled */
-    memset(nbuf + csv->cap + 1 + KL_CSV_PAD, 0, ncap - csv->cap);
-    csv->own = nbuf;
-    csv->cap = ncap;
-    if (in_own)
-        csv->buf = nbuf;
-    return 0;
-}
-
-/*
- * The refill when the source lends its blocks: the next block is parsed
- * where the inflater wrote it, with no copy; only the unfinished record at
- * the end of the last one is carried over, into the room the source keeps
- * in front of each block.  A record longer than that room (rare: a field
- * of many kilobytes) is put together in own instead.
- */
-static int kl_csv_refill_lent(kl_csv *csv)
-{
-    size_t keep = csv->end - csv->pos;
-    char *data;
-    ssize_t n;
-
-    csv->scan.blk = NULL; /* the bytes are about to move */
-    n = kl_source_borrow(csv->src, &data, &csv->ferr);
-    if (n == 0) {
-        csv->eof = 1; /* the sentinel at buf + end is still there */
-        return 0;
-    }
-    if (n < 0)
-        return kl_csv_source_error(csv);
-    if (keep <= kl_source_headroom(csv->src)) {
-        memcpy(data - keep, csv->buf + csv->pos, keep);
-        csv->buf = data - keep;
-    } else {
-        if (keep + (size_t)n > csv->cap && kl_csv_grow_own(csv, keep + (size_t)n) != 0)
-            return -1;
-        memmove(csv->own, csv->buf + csv->pos, keep);
-        memcpy(csv->own + keep, data, (size_t)n);
-        csv->buf = csv->own;
-    }
-    csv->pos = 0;
-    csv->end = keep + (size_t)n;
-    csv->buf[csv->end] = '\0';
-    return 0;
-}
-
 /* Moves the unparsed tail to the front, grows the buffer if that tail is
  * more than half of it, and reads until the buffer is full or the input
  * ends.  Returns 0, or -1 with ferr set. */
@@ -219,16 +159,26 @@ static int kl_csv_refill(kl_csv *csv)
 {
     size_t keep = csv->end - csv->pos;
 
-    if (csv->lend)
-        return kl_csv_refill_lent(csv);
     csv->scan.blk = NULL; /* the bytes are about to move */
     if (csv->pos) {
         memmove(csv->buf, csv->buf + csv->pos, keep);
         csv->pos = 0;
         csv->end = keep;
     }
-    if (keep > csv->cap / 2 && kl_csv_grow_own(csv, csv->cap * 2) != 0)
-        return -1;
+    if (keep > csv->cap / 2) {
+        size_t ncap = csv->cap * 2;
+        char *nbuf = ncap > csv->cap && ncap < SIZE_MAX - KL_CSV_PAD - 1
+                         ? kl_realloc(csv->buf, ncap + 1 + KL_CSV_PAD)
+                         : NULL;
+        if (!nbuf) {
+            kl_error_oom(&csv->ferr, "growing the CSV buffer for a long record");
+            return -1;
+        }
+        /* the new tail is read by the vector loads before it is filled */
+        memset(nbuf + csv->cap + 1 + KL_CSV_PAD, 0, ncap - csv->cap);
+        csv->buf = nbuf;
+        csv->cap = ncap;
+    }
     while (csv->end < csv->cap && !csv->eof) {
         ssize_t n = kl_source_read(csv->src, csv->buf + csv->end, csv->cap - csv->end, &csv->ferr);
         if (n > 0) {
@@ -626,11 +576,8 @@ static int kl_csv_start(kl_csv *csv, char delim)
 {
     int r;
 
-    /* a lent block may be shorter than a BOM */
-    do
-        if (kl_csv_refill(csv) != 0)
-            return -1;
-    while (csv->end < 3 && !csv->eof);
+    if (kl_csv_refill(csv) != 0)
+        return -1;
     if (csv->end >= 3 && memcmp(csv->buf, "\xEF\xBB\xBF", 3) == 0)
         csv->pos = 3;
     r = kl_csv_skip_blank(csv, 1);
@@ -669,8 +616,7 @@ int kl_csv_open(kl_csv **out, const char *path, const kl_csv_opts *opts, kl_erro
     if (csv->cap < KL_CSV_MIN_BUFFER)
         csv->cap = KL_CSV_MIN_BUFFER;
     csv->fcap = 16;
-    csv->buf = csv->own =
-        csv->cap < SIZE_MAX - KL_CSV_PAD - 1 ? kl_calloc(1, csv->cap + 1 + KL_CSV_PAD) : NULL;
+    csv->buf = csv->cap < SIZE_MAX - KL_CSV_PAD - 1 ? kl_calloc(1, csv->cap + 1 + KL_CSV_PAD) : NULL;
     csv->fields = kl_calloc(csv->fcap, sizeof *csv->fields);
     csv->cols = kl_calloc(csv->fcap, sizeof *csv->cols);
     if (!csv->buf || !csv->fields || !csv->cols) {
@@ -682,7 +628,6 @@ int kl_csv_open(kl_csv **out, const char *path, const kl_csv_opts *opts, kl_erro
         kl_csv_close(csv);
         return rc;
     }
-    csv->lend = kl_source_lends(csv->src);
     if (kl_csv_start(csv, delim) != 0) {
         rc = kl_error_set(err, csv->ferr.status, "%s", csv->ferr.msg);
         kl_csv_close(csv);
@@ -880,7 +825,7 @@ void kl_csv_close(kl_csv *csv)
     if (!csv)
         return;
     kl_source_close(csv->src);
-    kl_free(csv->own);
+    kl_free(csv->buf);
     kl_free(csv->fields);
     kl_free(csv->cols);
     kl_free(csv->row_start);

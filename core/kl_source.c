@@ -33,9 +33,6 @@
  * 8 MB ahead when the reader stalls for a moment (with 4 the read benchmark
  * varied by 10% from run to run, with 8 by 1%; 16 gained nothing more). */
 #define KL_SOURCE_NBLOCKS 8
-/* Room before each block for what the reader carries over from the block
- * before (an unfinished record: usually a few hundred bytes). */
-#define KL_SOURCE_HEADROOM ((size_t)64 << 10)
 
 /* What follows a chunk of produced bytes. */
 enum {
@@ -46,7 +43,6 @@ enum {
 };
 
 typedef struct kl_source_block {
-    char *mem;  /* the allocation: headroom, data, KL_SOURCE_TAILROOM */
     char *data;
     size_t len;
     int status; /* what follows data[0..len) */
@@ -88,8 +84,6 @@ struct kl_source {
     pthread_cond_t has_data, has_room;
     kl_source_block blocks[KL_SOURCE_NBLOCKS];
     unsigned rd, wr, filled;
-    unsigned lent;   /* blocks lent by kl_source_borrow still held (0-2), from rd on */
-    size_t headroom; /* bytes before each block's data (kl_source_borrow) */
     int stop;
 
     /* Reader side. */
@@ -418,31 +412,6 @@ static void kl_source_next_block(kl_source *src)
     pthread_mutex_unlock(&src->mu);
 }
 
-/* kl_source_borrow's kl_source_next_block: gives back the block lent two
- * calls ago (the one lent last call stays valid) and lends the next. */
-static void kl_source_lend_next(kl_source *src)
-{
-    kl_source_block *b;
-
-    pthread_mutex_lock(&src->mu);
-    if (src->lent == 2) {
-        src->lent--;
-        src->rd = (src->rd + 1) % KL_SOURCE_NBLOCKS;
-        src->filled--;
-        pthread_cond_signal(&src->has_room);
-    }
-    while (src->filled <= src->lent)
-        pthread_cond_wait(&src->has_data, &src->mu);
-    b = &src->blocks[(src->rd + src->lent) % KL_SOURCE_NBLOCKS];
-    src->lent++;
-    src->cur = b->data;
-    src->avail = b->len;
-    src->next_status = b->status;
-    if (b->status == KL_SOURCE_FAIL)
-        src->ferr = src->perr; /* written before the block was posted */
-    pthread_mutex_unlock(&src->mu);
-}
-
 static int kl_source_make_wake_pipe(kl_source *src)
 {
     int p[2];
@@ -464,14 +433,9 @@ static int kl_source_start_thread(kl_source *src, kl_error *err)
     sigset_t all, old;
     int rc;
 
-    /* Zeroed: the reader's vector loads read the tail room past its sentinel. */
-    src->headroom = src->block_cap < KL_SOURCE_HEADROOM ? src->block_cap : KL_SOURCE_HEADROOM;
-    for (int i = 0; i < KL_SOURCE_NBLOCKS; i++) {
-        src->blocks[i].mem = kl_calloc(1, src->headroom + src->block_cap + KL_SOURCE_TAILROOM);
-        if (!src->blocks[i].mem)
+    for (int i = 0; i < KL_SOURCE_NBLOCKS; i++)
+        if (!(src->blocks[i].data = kl_malloc(src->block_cap)))
             return kl_error_oom(err, "allocating input buffers");
-        src->blocks[i].data = src->blocks[i].mem + src->headroom;
-    }
     /* read() on a pipe can block for ever; close must be able to wake it */
     if (fstat(src->fd, &st) == 0 && !S_ISREG(st.st_mode) && kl_source_make_wake_pipe(src) != 0)
         return KL_OK;
@@ -662,36 +626,6 @@ ssize_t kl_source_read(kl_source *src, char *buf, size_t cap, kl_error *err)
     }
 }
 
-ssize_t kl_source_borrow(kl_source *src, char **data, kl_error *err)
-{
-    for (;;) {
-        if (src->final)
-            return kl_source_finished(src, err);
-        if (src->next_status != KL_SOURCE_MORE) {
-            src->final = src->next_status;
-            continue;
-        }
-        kl_source_lend_next(src);
-        if (src->avail) {
-            size_t n = src->avail;
-            *data = (char *)src->cur;
-            src->avail = 0;
-            src->bytes_out += n;
-            return (ssize_t)n;
-        }
-    }
-}
-
-int kl_source_lends(const kl_source *src)
-{
-    return src->threaded;
-}
-
-size_t kl_source_headroom(const kl_source *src)
-{
-    return src->headroom;
-}
-
 const char *kl_source_name(const kl_source *src)
 {
     return src->name;
@@ -734,7 +668,7 @@ void kl_source_close(kl_source *src)
     if (src->zs_ready)
         inflateEnd(&src->zs);
     for (int i = 0; i < KL_SOURCE_NBLOCKS; i++)
-        kl_free(src->blocks[i].mem);
+        kl_free(src->blocks[i].data);
     if (src->own_fd)
         close(src->fd);
     kl_free(src->in);

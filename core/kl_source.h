@@ -52,22 +52,6 @@ int kl_source_open(kl_source **out, const char *path, const kl_source_opts *opts
  */
 ssize_t kl_source_read(kl_source *src, char *buf, size_t cap, kl_error *err);
 
-/*
- * Added: reading without a copy, for a source whose inflater runs on its own
- * thread (kl_source_lends).  Lends the next decompressed bytes where the
- * thread put them: *data points at the returned number of bytes inside the
- * source's block, which stays valid, and writable, until the second call
- * after this one (so the bytes of the previous call are still there to copy
- * from).  kl_source_headroom() bytes before *data and KL_SOURCE_TAILROOM
- * after the bytes are the caller's to write too (the CSV reader puts the
- * unfinished record of the previous block in front, and its sentinel and
- * padding behind).  Returns as kl_source_read; do not mix the two.
- */
-#define KL_SOURCE_TAILROOM 128
-ssize_t kl_source_borrow(kl_source *src, char **data, kl_error *err);
-int kl_source_lends(const kl_source *src);
-size_t kl_source_headroom(const kl_source *src);
-
 /* The path given to kl_source_open ("-" shown as "<stdin>"). */
 const char *kl_source_name(const kl_source *src);
 /* Nonzero when the input is gzip. */
