@@ -11,7 +11,10 @@
  *   3. one pass remaps rows to ranks and places them (a counting sort, so
  *      each group keeps table order);
  *   4. the hash table is kept as the lookup index, its ids remapped.
- * Aggregates make one sequential pass over the column per call.
+ * Rows in no group (a missing key or required cell: firms in no cluster)
+ * are marked in a bitmap, so passes 1 and 3 and the aggregates go 64 rows
+ * at a time and never test them one by one.  Aggregates make one
+ * sequential pass over the column per call.
  */
 #include "kl_group.h"
 
