@@ -24,6 +24,20 @@
 
 #define GR_MIN_SLOTS 64u
 
+/* Set bits of w.  Without -mpopcnt __builtin_popcountll is a libgcc call
+ * that counts through a table; this is a few register operations. */
+static inline unsigned gr_popcount(uint64_t w)
+{
+#ifdef __POPCNT__
+    return (unsigned)__builtin_popcountll(w);
+#else
+    w -= (w >> 1) & UINT64_C(0x5555555555555555);
+    w = (w & UINT64_C(0x3333333333333333)) + ((w >> 2) & UINT64_C(0x3333333333333333));
+    w = (w + (w >> 4)) & UINT64_C(0x0F0F0F0F0F0F0F0F);
+    return (unsigned)((w * UINT64_C(0x0101010101010101)) >> 56);
+#endif
+}
+
 /* Bits for the rows base .. base+63 that exist in a table of nrows rows:
  * loops go 64 rows (one word of a row bitmap) at a time. */
 static inline uint64_t gr_word_rows(size_t nrows, size_t base)
@@ -313,7 +327,7 @@ static int gr_assign(kl_grouping *g, gr_build *b, const gr_keycol *kc, const uin
             b->counts[id]++;
         }
         left_out[base >> 6] = out;
-        nleft += (size_t)__builtin_popcountll(out);
+        nleft += (size_t)gr_popcount(out);
     }
     if (nleft)
         g->left_out = left_out; /* also lets aggregates skip them 64 at a time */
@@ -640,7 +654,7 @@ static double gr_accs_sum(const gr_accs *a, int how, size_t grp)
                 }                                                              \
                 n += 64;                                                       \
             } else {                                                           \
-                n += (uint32_t)__builtin_popcountll(live);                     \
+                n += (uint32_t)gr_popcount(live);                     \
                 for (; live; live &= live - 1) {                               \
                     size_t r = base + (size_t)__builtin_ctzll(live);           \
                     if (EXACT)                                                 \
@@ -672,7 +686,7 @@ static void gr_count_range(const gr_src *src, size_t r0, size_t r1, double *sg, 
         size_t base = at & ~(size_t)63;
         uint64_t live = gr_live_word(src, base) & (~UINT64_C(0) << (at - base)) &
                         gr_word_rows(r1, base);
-        *np += (uint32_t)__builtin_popcountll(live);
+        *np += (uint32_t)gr_popcount(live);
         at = base + 64;
     }
 }

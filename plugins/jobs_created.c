@@ -79,7 +79,12 @@ typedef struct jc_state {
     kl_ctx *ctx;
     const kl_host *host;
     kl_column_view firm, emp;
-    const kl_groups *years;   /* firms grouped by year alone */
+    /* The years with firm rows: has_year[y - year_lo] for y in year_lo ..
+     * year_hi (see jc_find_years), or, for a range too wide for that, the
+     * firms grouped by year. */
+    int64_t year_lo, year_hi;
+    const unsigned char *has_year;
+    const kl_groups *years;
     const kl_groups *regions; /* regions by (year, region); NULL if absent */
     kl_column_view reg_emp;
     jc_match m;
@@ -144,7 +149,71 @@ static jc_flows jc_group_flows(jc_state *s, const kl_groups *g, uint32_t gi, uin
 
 static int jc_year_present(jc_state *s, int64_t year)
 {
-    return s->host->group_find(s->ctx, s->years, &year) != KL_NO_GROUP;
+    if (s->has_year)
+        return year >= s->year_lo && year <= s->year_hi && s->has_year[year - s->year_lo];
+    return s->years && s->host->group_find(s->ctx, s->years, &year) != KL_NO_GROUP;
+}
+
+/* Which years have firm rows.  One pass over the year column (two bytes a
+ * row) instead of a grouping of every row by year, which would write 8
+ * bytes a row only to be asked whether a year exists -- and this step is
+ * usually the last to finish. */
+#define JC_MAX_YEAR_SPAN 100000
+static int jc_find_years(jc_state *s, size_t nrows)
+{
+    static const char *const year_key[] = {"year"};
+    kl_column_view y;
+    int64_t lo = INT64_MAX, hi = INT64_MIN;
+    int rc = s->host->column(s->ctx, "firms", "year", &y);
+    const uint64_t *miss;
+
+    if (rc != KL_OK)
+        return rc;
+    miss = y.missing; /* a local: the stores below would make it reload */
+    if (y.type != KL_TYPE_INT)
+        return s->host->error(s->ctx, KL_ERR_DATA, "jobs_created: firms.year must be an integer");
+    /* one loop per cell width, so that the width is not decoded per row */
+#define JC_YEAR_LOOP(CTYPE, BODY)                                              \
+    do {                                                                       \
+        const CTYPE *v = y.data;                                               \
+        for (size_t r = 0; r < nrows; r++)                                     \
+            if (!miss || !((miss[r >> 6] >> (r & 63)) & 1u)) {                 \
+                BODY                                                           \
+            }                                                                  \
+    } while (0)
+#define JC_YEAR_WIDTHS(BODY)                                                   \
+    switch (y.int_width) {                                                     \
+    case 1: JC_YEAR_LOOP(int8_t, BODY); break;                                 \
+    case 2: JC_YEAR_LOOP(int16_t, BODY); break;                                \
+    case 4: JC_YEAR_LOOP(int32_t, BODY); break;                                \
+    default: JC_YEAR_LOOP(int64_t, BODY); break;                               \
+    }
+    JC_YEAR_WIDTHS({
+        lo = v[r] < lo ? v[r] : lo;
+        hi = v[r] > hi ? v[r] : hi;
+    })
+    if (lo > hi) /* no rows: no year */
+        return KL_OK;
+    if ((uint64_t)hi - (uint64_t)lo >= JC_MAX_YEAR_SPAN)
+        return s->host->group(s->ctx, "firms", year_key, 1, NULL, &s->years);
+    unsigned char *has = s->host->alloc(s->ctx, (size_t)(hi - lo) + 1);
+    if (!has)
+        return s->host->error(s->ctx, KL_ERR_INTERNAL, "jobs_created: out of memory");
+    memset(has, 0, (size_t)(hi - lo) + 1);
+    int64_t prev = lo; /* firms come year by year: mark each change only */
+    has[0] = 1;        /* lo itself is a year */
+    JC_YEAR_WIDTHS({
+        if (v[r] != prev) {
+            prev = v[r];
+            has[prev - lo] = 1;
+        }
+    })
+#undef JC_YEAR_WIDTHS
+#undef JC_YEAR_LOOP
+    s->year_lo = lo;
+    s->year_hi = hi;
+    s->has_year = has;
+    return KL_OK;
 }
 
 /* regions.employment of (year, region) into *out: 1 when there is a row
@@ -243,7 +312,6 @@ static int jc_compute(kl_ctx *ctx, const kl_host *host)
 {
     static const char *const cluster_keys[] = {"year", "region", "cluster"};
     static const char *const region_keys[] = {"year", "region"};
-    static const char *const year_key[] = {"year"};
     static const char *const need_cluster[] = {"cluster", NULL};
     jc_state s;
     const kl_groups *gc, *gr;
@@ -256,7 +324,7 @@ static int jc_compute(kl_ctx *ctx, const kl_host *host)
     if ((rc = host->rows(ctx, "firms", &nrows)) != KL_OK ||
         (rc = host->column(ctx, "firms", "firm", &s.firm)) != KL_OK ||
         (rc = host->column(ctx, "firms", "employees", &s.emp)) != KL_OK ||
-        (rc = host->group(ctx, "firms", year_key, 1, NULL, &s.years)) != KL_OK ||
+        (rc = jc_find_years(&s, nrows)) != KL_OK ||
         (rc = host->group(ctx, "firms", cluster_keys, 3, NULL, &gc)) != KL_OK ||
         (rc = host->group(ctx, "firms", region_keys, 2, need_cluster, &gr)) != KL_OK)
         return rc;
