@@ -582,6 +582,14 @@ static inline uint64_t gr_live_word(const gr_src *s, size_t base)
     return ~m;
 }
 
+/* The rows that count of the word holding row `at`, from at up to r1
+ * (excluded); *base is the word's first row. */
+static inline uint64_t gr_range_word(const gr_src *s, size_t at, size_t r1, size_t *base)
+{
+    *base = at & ~(size_t)63;
+    return gr_live_word(s, *base) & (~UINT64_C(0) << (at - *base)) & gr_word_rows(r1, *base);
+}
+
 /*
  * Sums.  The spec wants results within 1e-9 of the exact sum whatever the
  * order, and a group can sum values of mixed signs and sizes:
@@ -643,10 +651,8 @@ static double gr_accs_sum(const gr_accs *a, int how, size_t grp)
         double s[LANES] = {0}, c[LANES] = {0};                                 \
         int64_t exact = 0;                                                     \
         uint32_t n = 0;                                                        \
-        for (size_t at = r0; at < r1;) {                                       \
-            size_t base = at & ~(size_t)63;                                    \
-            uint64_t live = gr_live_word(src, base) & (~UINT64_C(0) << (at - base)) & \
-                            gr_word_rows(r1, base);                            \
+        for (size_t at = r0, base; at < r1; at = base + 64) {                  \
+            uint64_t live = gr_range_word(src, at, r1, &base);                 \
             if (live == ~UINT64_C(0)) {                                        \
                 const CTYPE *v = vals + base;                                  \
                 if (EXACT) {                                                   \
@@ -659,7 +665,7 @@ static double gr_accs_sum(const gr_accs *a, int how, size_t grp)
                 }                                                              \
                 n += 64;                                                       \
             } else {                                                           \
-                n += (uint32_t)gr_popcount(live);                     \
+                n += gr_popcount(live);                                        \
                 for (; live; live &= live - 1) {                               \
                     size_t r = base + (size_t)__builtin_ctzll(live);           \
                     if (EXACT)                                                 \
@@ -668,7 +674,6 @@ static double gr_accs_sum(const gr_accs *a, int how, size_t grp)
                         gr_neumaier(&s[r % LANES], &c[r % LANES], (double)vals[r]); \
                 }                                                              \
             }                                                                  \
-            at = base + 64;                                                    \
         }                                                                      \
         if (EXACT) {                                                           \
             *ex += exact;                                                      \
@@ -687,13 +692,8 @@ static void gr_count_range(const gr_src *src, size_t r0, size_t r1, double *sg, 
                            int64_t *ex, uint32_t *np)
 {
     (void)sg, (void)cg, (void)ex;
-    for (size_t at = r0; at < r1;) {
-        size_t base = at & ~(size_t)63;
-        uint64_t live = gr_live_word(src, base) & (~UINT64_C(0) << (at - base)) &
-                        gr_word_rows(r1, base);
-        *np += (uint32_t)gr_popcount(live);
-        at = base + 64;
-    }
+    for (size_t at = r0, base; at < r1; at = base + 64)
+        *np += gr_popcount(gr_range_word(src, at, r1, &base));
 }
 
 GR_SUM_RANGE(gr_sum_range_num4, double, 0, GR_LANES)

@@ -661,7 +661,8 @@ static int kl_run_reads(const kl_run_step *s, const char *name)
  * (it takes longest); among ready steps, the one after which the most
  * dataset memory is given back (kl_workspace_sole_bytes).  A dataset that
  * cannot be loaded fails the run with its error and starts nothing more; a
- * failed step skips the steps that read it.  Returns KL_OK, or the first failed load's status with err set.
+ * failed step skips the steps that read it.  Returns KL_OK, or the first
+ * failed load's status with err set.
  */
 static int kl_run_tasks(kl_run *r, kl_error *err)
 {

@@ -200,17 +200,21 @@ static int kl_source_truncated(kl_source *src)
     return KL_SOURCE_FAIL;
 }
 
+/* The stream is corrupt (why: zlib's words), about where zlib has read to. */
+static int kl_source_corrupt(kl_source *src, const char *why)
+{
+    kl_error_set(&src->perr, KL_ERR_DATA, "%s: corrupt gzip stream: %s (near compressed byte %llu)",
+                 src->name, why, (unsigned long long)(src->in_total - src->zs.avail_in));
+    return KL_SOURCE_FAIL;
+}
+
 static int kl_source_zfail(kl_source *src, int ret)
 {
-    uint64_t at = src->in_total - src->zs.avail_in;
-
     if (ret == Z_MEM_ERROR) {
         kl_error_oom(&src->perr, "inflating gzip data");
         return KL_SOURCE_FAIL;
     }
-    kl_error_set(&src->perr, KL_ERR_DATA, "%s: corrupt gzip stream: %s (near compressed byte %llu)",
-                 src->name, src->zs.msg ? src->zs.msg : "invalid data", (unsigned long long)at);
-    return KL_SOURCE_FAIL;
+    return kl_source_corrupt(src, src->zs.msg ? src->zs.msg : "invalid data");
 }
 
 /* After a call to inflate() that went from in0 and out0: the CRC and size
@@ -237,20 +241,18 @@ static void kl_source_account(kl_source *src, const Bytef *in0, const Bytef *out
 
 /* The member ended: its trailer (CRC-32 and size mod 2^32, little-endian)
  * against what came out.  Returns MORE or FAIL. */
+static uint32_t kl_source_le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
 static int kl_source_check_trailer(kl_source *src)
 {
-    const unsigned char *t = src->last_in;
-    uint32_t crc = (uint32_t)t[0] | (uint32_t)t[1] << 8 | (uint32_t)t[2] << 16 | (uint32_t)t[3] << 24;
-    uint32_t size = (uint32_t)t[4] | (uint32_t)t[5] << 8 | (uint32_t)t[6] << 16 | (uint32_t)t[7] << 24;
-    const char *why = crc != src->crc ? "incorrect data check"
-                      : size != (uint32_t)src->member_out ? "incorrect length check"
-                                                          : NULL;
-
-    if (!why)
-        return KL_SOURCE_MORE;
-    kl_error_set(&src->perr, KL_ERR_DATA, "%s: corrupt gzip stream: %s (near compressed byte %llu)",
-                 src->name, why, (unsigned long long)(src->in_total - src->zs.avail_in));
-    return KL_SOURCE_FAIL;
+    if (kl_source_le32(src->last_in) != src->crc)
+        return kl_source_corrupt(src, "incorrect data check");
+    if (kl_source_le32(src->last_in + 4) != (uint32_t)src->member_out)
+        return kl_source_corrupt(src, "incorrect length check");
+    return KL_SOURCE_MORE;
 }
 
 /* Starts checking a new member. */
@@ -313,8 +315,10 @@ static int kl_source_gzip(kl_source *src, char *out, size_t cap, size_t *got)
         const Bytef *in0 = zs->next_in, *out0 = zs->next_out;
         ret = inflate(zs, Z_NO_FLUSH);
         kl_source_account(src, in0, out0);
-        if (ret == Z_STREAM_END)
-            src->member_done = 1, st = kl_source_check_trailer(src);
+        if (ret == Z_STREAM_END) {
+            src->member_done = 1;
+            st = kl_source_check_trailer(src);
+        }
         else if (ret == Z_BUF_ERROR && zs->avail_in == 0 && src->in_eof)
             st = kl_source_truncated(src); /* no progress and nothing left */
         else if (ret == Z_BUF_ERROR && zs->avail_in > 0)
